@@ -1,0 +1,215 @@
+import assert from "node:assert/strict";
+import { readRecord } from "../lib/results.ts";
+
+const SCRIPT = new URL("./train.ts", import.meta.url).pathname;
+const decoder = new TextDecoder();
+
+/** Runs the trial CLI as a subprocess and returns its exit code and output. */
+async function train(args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", SCRIPT, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+}
+
+const EPOCH_LINE =
+  /^Epoch \d{2}\/\d+ \| train_loss=\d+\.\d{4} train_acc=\d+\.\d{2}% \| val_loss=\d+\.\d{4} val_acc=\d+\.\d{2}% \| epoch_time=\d+\.\d{2}s$/;
+
+Deno.test("train CLI: every bad flag is one line naming the flag and range, exit 2", async () => {
+  const cases: [string[], RegExp][] = [
+    [["--epochs", "0"], /^error: --epochs must be a whole number from 1 to 1000, got "0"$/],
+    [["--epochs", "2.5"], /^error: --epochs must be a whole number/],
+    [
+      ["--batch-size", "-4"],
+      /^error: --batch-size must be a whole number from 1 to 60000, got "-4"$/,
+    ],
+    [["--lr", "abc"], /^error: --lr must be a number > 0, got "abc"$/],
+    [["--lr", "Infinity"], /^error: --lr must be a number > 0, got "Infinity"$/],
+    [["--lr", "0"], /^error: --lr must be a number > 0/],
+    [["--gamma", "1.5"], /^error: --gamma must be a number in \(0, 1\], got "1.5"$/],
+    [["--gamma", "0"], /^error: --gamma must be a number in \(0, 1\]/],
+    [
+      ["--backend", "gpu"],
+      /^error: --backend must be one of auto, blas, tensorflow, webgpu, cpu, got "gpu"$/,
+    ],
+    [["--threads", "0"], /^error: --threads must be a whole number from 1 to 1024/],
+    [["--bogus"], /^error: unknown flag --bogus \(see --help for the flags\)$/],
+    [["extra"], /^error: unexpected argument "extra" \(flags only\)$/],
+    [["--epochs"], /^error: --epochs needs a value/],
+    [
+      ["--limit-train", "70000", "--limit-test", "10"],
+      /^error: --limit-train 70000 is larger than the data \(60000 images\)$/,
+    ],
+  ];
+  for (const [args, re] of cases) {
+    const r = await train([...args, "--out", "/nonexistent/never-written.json"]);
+    assert.equal(r.code, 2, `${args.join(" ")}: exit ${r.code}, stderr ${r.stderr}`);
+    const lines = r.stderr.trim().split("\n");
+    assert.equal(lines.length, 1, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(lines[0], re);
+  }
+});
+
+Deno.test("train CLI: --help lists every flag and exits 0", async () => {
+  const r = await train(["--help"]);
+  assert.equal(r.code, 0);
+  for (
+    const flag of [
+      "--epochs",
+      "--batch-size",
+      "--lr",
+      "--gamma",
+      "--seed",
+      "--test-batch-size",
+      "--limit-train",
+      "--limit-test",
+      "--data-dir",
+      "--backend",
+      "--threads",
+      "--out",
+      "--save-model",
+      "--quiet",
+    ]
+  ) {
+    assert.ok(r.stdout.includes(flag), flag);
+  }
+});
+
+Deno.test("train CLI: a missing IDX file is named; exit 1 and a failed record", async () => {
+  const dir = await Deno.makeTempDir();
+  const out = `${dir}/r.json`;
+  const r = await train(["--data-dir", dir, "--out", out, "--quiet"]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr.trim(), new RegExp(`^error: ${dir}/train-images-idx3-ubyte: missing`));
+  assert.ok(!r.stderr.includes("    at "), "no stack trace");
+  const record = await readRecord(out);
+  assert.equal(record.status, "failed");
+  assert.match(record.error!.message, /train-images-idx3-ubyte: missing/);
+});
+
+Deno.test("train CLI: a subset trains, prints the reference lines and writes the record", async () => {
+  const dir = await Deno.makeTempDir();
+  const out = `${dir}/trial.json`;
+  const r = await train([
+    "--epochs",
+    "2",
+    "--limit-train",
+    "2048",
+    "--limit-test",
+    "500",
+    "--batch-size",
+    "64",
+    "--out",
+    out,
+    "--save-model",
+    `${dir}/model`,
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trimEnd().split("\n");
+  assert.match(lines[0], EPOCH_LINE);
+  assert.match(lines[1], EPOCH_LINE);
+  assert.deepEqual(lines.slice(2, 4), ["", "Final results:"]);
+  assert.match(lines[4], /^train_loss=\d+\.\d{4} train_acc=\d+\.\d{2}%$/);
+  assert.match(lines[5], /^val_loss=\d+\.\d{4} val_acc=\d+\.\d{2}%$/);
+  assert.match(lines[6], /^total_time=\d+\.\d{2}s for 2 epochs$/);
+
+  const record = await readRecord(out);
+  assert.equal(record.status, "ok");
+  assert.equal(record.id, "e2_b64_lr1_g0.7_s1_n2048_t500");
+  assert.equal(record.args.batchSize, 64);
+  assert.equal(record.epochs.length, 2);
+  const [e1, e2] = record.epochs;
+  assert.ok(e2.trainLoss < e1.trainLoss, `loss falls: ${e1.trainLoss} -> ${e2.trainLoss}`);
+  assert.ok(e2.valAcc > 0.7, `accuracy far above chance: ${e2.valAcc}`);
+  assert.equal(e2.lr, 0.7);
+  assert.equal(record.totals!.totalTime, e1.epochTime + e2.epochTime);
+  assert.equal(record.dataset!.trainCount, 2048);
+  assert.equal(record.dataset!.files.length, 4);
+  assert.equal(record.environment.backend, "blas");
+  assert.equal(record.environment.tfjs, "4.22.0");
+  assert.equal(record.environment.deno, Deno.version.deno);
+  for (const k of ["v8", "typescript", "cpu", "os", "arch"] as const) {
+    assert.ok(record.environment[k]);
+  }
+  assert.ok(record.environment.cores >= 1 && record.environment.threads >= 1);
+  assert.ok(Date.parse(record.startedAt) <= Date.parse(record.endedAt));
+  assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), ["model", "trial.json"]);
+  assert.deepEqual([...Deno.readDirSync(`${dir}/model`)].map((e) => e.name).sort(), [
+    "model.json",
+    "weights.bin",
+  ]);
+});
+
+Deno.test("train CLI: the same seed gives identical metrics; another seed does not", async () => {
+  const dir = await Deno.makeTempDir();
+  const run = async (seed: string, name: string) => {
+    const r = await train([
+      "--epochs",
+      "1",
+      "--limit-train",
+      "512",
+      "--limit-test",
+      "200",
+      "--seed",
+      seed,
+      "--out",
+      `${dir}/${name}.json`,
+      "--quiet",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const { epochTime: _a, trainTime: _b, evalTime: _c, ...metrics } =
+      (await readRecord(`${dir}/${name}.json`)).epochs[0];
+    return metrics;
+  };
+  const a = await run("7", "a");
+  assert.deepEqual(await run("7", "b"), a);
+  assert.notDeepEqual(await run("8", "c"), a);
+});
+
+Deno.test("train CLI: a diverging loss stops with exit 3 and a diverged record", async () => {
+  const out = `${await Deno.makeTempDir()}/r.json`;
+  const r = await train([
+    "--lr",
+    "1e6",
+    "--epochs",
+    "1",
+    "--limit-train",
+    "2048",
+    "--limit-test",
+    "100",
+    "--out",
+    out,
+  ]);
+  assert.equal(r.code, 3, r.stderr);
+  assert.match(r.stderr, /error: loss became \S+ at epoch 1, batch \d+; try a smaller --lr/);
+  const record = await readRecord(out);
+  assert.equal(record.status, "diverged");
+  assert.equal(record.divergence!.epoch, 1);
+  assert.ok(record.divergence!.batch >= 1);
+  assert.equal(record.totals, null);
+});
+
+Deno.test("train CLI: Ctrl-C exits 130 with an interrupted record, never ok", async () => {
+  const out = `${await Deno.makeTempDir()}/r.json`;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", SCRIPT, "--epochs", "3", "--limit-test", "100", "--out", out],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  while (!seen.includes("training on")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    seen += value;
+  }
+  child.kill("SIGINT");
+  while (!(await reader.read()).done) { /* drain until the child exits */ }
+  const [status] = await Promise.all([child.status, child.stdout.cancel()]);
+  assert.equal(status.code, 130);
+  const record = await readRecord(out);
+  assert.equal(record.status, "interrupted");
+  assert.equal(record.totals, null);
+});
