@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs what the project needs on a Debian machine with Node.js and npm (as root): Deno
+# 2.9.6 from npm, OpenBLAS, fonts for the charts, and the npm dependencies (deno install).
+# With --full also Docker, debootstrap, Jupyter and PyTorch (what the tests and CI use).
+# Safe to run again: it skips what is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DENO_VERSION=2.9.6
+packages=(libopenblas0-pthread fonts-dejavu-core)
+if [ "${1:-}" = "--full" ]; then
+  packages+=(docker.io debootstrap jupyter-nbconvert python3-nbclient python3-ipykernel
+    python3-torch python3-numpy)
+fi
+
+if ! deno --version 2>/dev/null | grep -q "^deno $DENO_VERSION "; then
+  echo "setup: installing Deno $DENO_VERSION from npm"
+  npm install -g --no-fund --no-audit "deno@$DENO_VERSION" >/dev/null
+fi
+deno --version | head -1
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: apt-get install ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+fi
+
+deno install --frozen
+echo "setup: done"
