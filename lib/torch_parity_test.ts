@@ -30,7 +30,9 @@ function concat(arrays: Float32Array[]): Float32Array {
 
 const torchReady = hasTorch();
 if (!torchReady && Deno.env.get("CI")) {
-  throw new Error("CI needs python3-torch for the PyTorch parity test (apt-get install python3-torch)");
+  throw new Error(
+    "CI needs python3-torch for the PyTorch parity test (apt-get install python3-torch)",
+  );
 }
 
 Deno.test({
@@ -45,7 +47,10 @@ Deno.test({
     const labels = data.train.labels.slice(0, 32);
     const model = createModel(11);
     const vars = trainableVariables(model);
-    await Deno.writeFile(`${dir}/weights.bin`, new Uint8Array(concat(vars.map((v) => v.dataSync() as Float32Array)).buffer));
+    await Deno.writeFile(
+      `${dir}/weights.bin`,
+      new Uint8Array(concat(vars.map((v) => v.dataSync() as Float32Array)).buffer),
+    );
     await Deno.writeFile(`${dir}/images.bin`, new Uint8Array(images.buffer));
     await Deno.writeFile(`${dir}/labels.bin`, labels);
     await Deno.writeTextFile(`${dir}/batch`, "32");

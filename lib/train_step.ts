@@ -64,7 +64,9 @@ export function trainStep(
     }, vars);
     optimizer.applyGradients(vars, vars.map((v) => grads[v.name]));
     const loss = value.dataSync()[0];
-    const correct = countCorrect(out!.dataSync() as Float32Array, labels);
+    const kept = out as tf.Tensor | null;
+    const correct = countCorrect(kept!.dataSync() as Float32Array, labels);
+    kept!.dispose(); // kept out of the gradient's scope, so not freed by this tidy
     return { loss, correct };
   });
 }
