@@ -309,7 +309,7 @@ export function buildReport(input: ResultsInput, options: ReportOptions): Report
     }
     addChart({
       name: `${sweep.name}_val_loss`,
-      title: `Validation loss per epoch by ${sweep.label.toLowerCase()}`,
+      title: `Validation loss per epoch, ${sweep.label.toLowerCase()} sweep`,
       spec: valLossPerEpochChart(sweepTrials, sweep.param, subtitle),
     });
   }
@@ -638,7 +638,7 @@ function rerunSection(options: ReportOptions): string[] {
     "```sh",
     "deno task image      # build the container image the trials run in",
     `deno task sweep${dir === "results" ? "" : ` -- --results ${dir}`}` +
-    "      # all three sweeps; a trial already recorded ok is skipped",
+    "  # all three sweeps; a trial already recorded ok is skipped",
     `deno task bench -- --out ${dir}/bench.json`,
     reportCmd,
     "```",

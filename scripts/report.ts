@@ -1,0 +1,84 @@
+/**
+ * `deno task report`: the Markdown report with Vega-Lite charts (spec, SVG, PNG) from the
+ * trial records in `results/trials/` and the bench record `results/bench.json`.
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { dirname, join, relative } from "node:path";
+import { buildReport, loadResults, selectTrials, writeReport } from "../lib/report.ts";
+import { textRenders } from "../lib/render.ts";
+
+const HELP = `Usage: deno task report [-- options]
+
+Writes a Markdown report of the reference study's three sweeps (epochs, learning rate,
+batch size) from the trial records DIR/trials/*.json, with charts in DIR/charts/ (Vega-Lite
+spec NAME.vl.json, NAME.svg and NAME.png), the comparison with the published numbers, the
+benchmark (DIR/bench.json, when present) and the environment.
+
+Options:
+  --results DIR       results directory (default: results)
+  --out FILE          Markdown file to write (default: DIR/REPORT.md)
+  --include-subsets   also report trials run on the first N images (--limit-train/--limit-test)
+  --no-png            write specs and SVGs only
+  --help              show this help
+
+Records that are malformed, of another schema version or not 'ok' are left out with a
+warning. Exit codes: 0 written, 1 no usable record (nothing written), 2 bad option.`;
+
+async function main(argv: string[]): Promise<number> {
+  let values;
+  try {
+    values = parseArgs({
+      args: argv,
+      options: {
+        results: { type: "string", default: "results" },
+        out: { type: "string" },
+        "include-subsets": { type: "boolean", default: false },
+        "no-png": { type: "boolean", default: false },
+        help: { type: "boolean", default: false },
+      },
+    }).values;
+  } catch (err) {
+    console.error(`report: ${(err as Error).message} (see --help)`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const dir = values.results;
+  const out = values.out ?? join(dir, "REPORT.md");
+  const chartsDir = join(dir, "charts");
+  const includeSubsets = values["include-subsets"];
+  const png = !values["no-png"];
+
+  const input = await loadResults(dir);
+  for (const warning of input.warnings) console.error(`warning: ${warning}`);
+  if (selectTrials(input.records, includeSubsets).size === 0) {
+    const subsets = input.records.filter((r) =>
+      r.record.args.limitTrain !== null || r.record.args.limitTest !== null
+    ).length;
+    const hint = !includeSubsets && subsets > 0
+      ? `; ${subsets} ran on a subset of the data: pass --include-subsets to report them`
+      : "; run a sweep first, e.g. deno task epochs";
+    console.error(
+      `report: no usable trial record of the reference sweeps in ${join(dir, "trials")}` +
+        ` (${input.records.length} ok, ${input.warnings.length} left out${hint}); nothing written`,
+    );
+    return 1;
+  }
+  if (png && !textRenders()) {
+    console.error(
+      "warning: no system font found to draw chart text in PNGs " +
+        "(on Debian: apt-get install fonts-dejavu-core)",
+    );
+  }
+  const chartsHref = relative(dirname(out), chartsDir).split("\\").join("/") || ".";
+  const report = buildReport(input, { includeSubsets, resultsDir: dir, chartsHref, png });
+  const written = await writeReport(report, { out, chartsDir, png });
+  console.log(`wrote ${out} and ${written.length - 1} chart files in ${chartsDir}`);
+  return 0;
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));
