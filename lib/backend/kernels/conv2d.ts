@@ -1,0 +1,381 @@
+/**
+ * 2-D convolution kernels (NHWC, float32, no dilation) as im2col / col2im plus OpenBLAS
+ * sgemm, processed a few images at a time so the column buffer stays in cache.
+ * @module
+ */
+
+import {
+  backend_util,
+  Conv2D,
+  Conv2DBackpropFilter,
+  Conv2DBackpropInput,
+  FusedConv2D,
+  type KernelConfig,
+  type KernelFunc,
+  type TensorInfo,
+} from "@tensorflow/tfjs-core";
+import { sgemm } from "../openblas.ts";
+import {
+  allFloat32,
+  alloc,
+  allocZeroed,
+  cpuFallback,
+  f32,
+  type KernelArgs,
+  out,
+  scratchBuffer,
+} from "./util.ts";
+import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
+
+type ConvInfo = backend_util.Conv2DInfo;
+
+/** Target number of im2col rows per sgemm call. */
+const CHUNK_ROWS = 2048;
+
+function dilationsAreOne(d: unknown): boolean {
+  if (d === undefined || d === null) return true;
+  if (typeof d === "number") return d === 1;
+  return (d as number[]).every((v) => v === 1);
+}
+
+function imagesPerChunk(info: ConvInfo): number {
+  const rows = info.outHeight * info.outWidth;
+  return Math.max(1, Math.min(info.batchSize, Math.floor(CHUNK_ROWS / Math.max(1, rows))));
+}
+
+/** Fills `col` (rows = output positions of images n0..n0+count, cols = fh*fw*C) from x. */
+export function im2col(
+  x: Float32Array,
+  info: ConvInfo,
+  n0: number,
+  count: number,
+  col: Float32Array,
+) {
+  const { inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
+  const { filterHeight: FH, filterWidth: FW, strideHeight: SH, strideWidth: SW } = info;
+  const pt = info.padInfo.top, pl = info.padInfo.left;
+  const rowLen = FW * C;
+  const K = FH * rowLen;
+  let row = 0;
+  for (let n = n0; n < n0 + count; n++) {
+    const xImg = n * H * W * C;
+    for (let oy = 0; oy < OH; oy++) {
+      for (let ox = 0; ox < OW; ox++, row++) {
+        const ix0 = ox * SW - pl;
+        const kx0 = ix0 < 0 ? -ix0 : 0;
+        const kx1 = ix0 + FW > W ? W - ix0 : FW;
+        for (let ky = 0; ky < FH; ky++) {
+          const iy = oy * SH - pt + ky;
+          const d0 = row * K + ky * rowLen;
+          if (iy < 0 || iy >= H || kx1 <= kx0) {
+            col.fill(0, d0, d0 + rowLen);
+            continue;
+          }
+          if (kx0 > 0) col.fill(0, d0, d0 + kx0 * C);
+          if (kx1 < FW) col.fill(0, d0 + kx1 * C, d0 + rowLen);
+          const s0 = xImg + (iy * W + ix0 + kx0) * C;
+          const len = (kx1 - kx0) * C;
+          const d = d0 + kx0 * C;
+          if (len >= 48) {
+            col.set(x.subarray(s0, s0 + len), d);
+          } else {
+            for (let j = 0; j < len; j++) col[d + j] = x[s0 + j];
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Adds `col` (as laid out by im2col) back into dx for images n0..n0+count. */
+export function col2imAdd(
+  col: Float32Array,
+  info: ConvInfo,
+  n0: number,
+  count: number,
+  dx: Float32Array,
+) {
+  const { inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
+  const { filterHeight: FH, filterWidth: FW, strideHeight: SH, strideWidth: SW } = info;
+  const pt = info.padInfo.top, pl = info.padInfo.left;
+  const rowLen = FW * C;
+  const K = FH * rowLen;
+  let row = 0;
+  for (let n = n0; n < n0 + count; n++) {
+    const xImg = n * H * W * C;
+    for (let oy = 0; oy < OH; oy++) {
+      for (let ox = 0; ox < OW; ox++, row++) {
+        const ix0 = ox * SW - pl;
+        const kx0 = ix0 < 0 ? -ix0 : 0;
+        const kx1 = ix0 + FW > W ? W - ix0 : FW;
+        if (kx1 <= kx0) continue;
+        const len = (kx1 - kx0) * C;
+        for (let ky = 0; ky < FH; ky++) {
+          const iy = oy * SH - pt + ky;
+          if (iy < 0 || iy >= H) continue;
+          const s = row * K + ky * rowLen + kx0 * C;
+          const d = xImg + (iy * W + ix0 + kx0) * C;
+          for (let j = 0; j < len; j++) dx[d + j] += col[s + j];
+        }
+      }
+    }
+  }
+}
+
+function convInfoFor(
+  xShape: number[],
+  filterShape: number[],
+  attrs: Record<string, unknown>,
+): ConvInfo | null {
+  const dataFormat = (attrs.dataFormat as string | undefined) ?? "NHWC";
+  if (dataFormat !== "NHWC" || !dilationsAreOne(attrs.dilations)) return null;
+  return backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides as [number, number] | number,
+    1,
+    attrs.pad as "valid",
+    attrs.dimRoundingMode as "floor" | undefined,
+    false,
+    "channelsLast",
+  );
+}
+
+/**
+ * dx of a stride-1 unpadded convolution without col2im: with dy laid out at the input's
+ * height and width (zeros beyond the output), each filter tap (ky, kx) adds
+ * dyPad x W[ky,kx]^T to dx shifted by ky*W+kx rows of the flattened batch; positions that
+ * would wrap into the next row or image come from the zero padding.
+ */
+function backpropInputShifted(dy: Float32Array, w: Float32Array, info: ConvInfo, dx: Float32Array) {
+  const { batchSize: N, inHeight: H, inWidth: W, inChannels: CI } = info;
+  const { outHeight: OH, outWidth: OW, outChannels: CO, filterHeight: FH, filterWidth: FW } = info;
+  const total = N * H * W;
+  const dyPad = scratchBuffer(1, total * CO);
+  const rowLen = OW * CO;
+  let d = 0, s = 0;
+  for (let n = 0; n < N; n++) {
+    for (let y = 0; y < H; y++) {
+      if (y < OH) {
+        dyPad.set(dy.subarray(s, s + rowLen), d);
+        dyPad.fill(0, d + rowLen, d + W * CO);
+        s += rowLen;
+      } else {
+        dyPad.fill(0, d, d + W * CO);
+      }
+      d += W * CO;
+    }
+  }
+  for (let r0 = 0; r0 < total; r0 += CHUNK_ROWS) {
+    const r1 = Math.min(total, r0 + CHUNK_ROWS);
+    for (let ky = 0; ky < FH; ky++) {
+      for (let kx = 0; kx < FW; kx++) {
+        const shift = ky * W + kx;
+        const first = ky === 0 && kx === 0;
+        const a0 = Math.max(r0, shift);
+        if (a0 >= r1) continue;
+        const wk = (ky * FW + kx) * CI * CO;
+        sgemm(
+          false,
+          true,
+          r1 - a0,
+          CI,
+          CO,
+          1,
+          dyPad.subarray((a0 - shift) * CO, (r1 - shift) * CO),
+          CO,
+          w.subarray(wk, wk + CI * CO),
+          CO,
+          first ? 0 : 1,
+          dx.subarray(a0 * CI, r1 * CI),
+          CI,
+        );
+      }
+    }
+  }
+}
+
+/** Forward convolution into a new Float32Array; applies bias and ReLU per chunk when given. */
+function convForward(
+  backend: MathBackendCPU,
+  x: Float32Array,
+  w: Float32Array,
+  info: ConvInfo,
+  bias: Float32Array | null,
+  relu: boolean,
+): Float32Array {
+  const { batchSize: N, outHeight: OH, outWidth: OW, outChannels: CO } = info;
+  const K = info.filterHeight * info.filterWidth * info.inChannels;
+  const result = alloc(backend, N * OH * OW * CO);
+  const per = imagesPerChunk(info);
+  const rowsPerImage = OH * OW;
+  const col = scratchBuffer(0, per * rowsPerImage * K);
+  for (let n0 = 0; n0 < N; n0 += per) {
+    const count = Math.min(per, N - n0);
+    const rows = count * rowsPerImage;
+    im2col(x, info, n0, count, col);
+    const o0 = n0 * rowsPerImage * CO;
+    const o = result.subarray(o0, o0 + rows * CO);
+    sgemm(false, false, rows, CO, K, 1, col, K, w, CO, 0, o, CO);
+    if (bias !== null || relu) epilogue(o, rows, CO, bias, relu);
+  }
+  return result;
+}
+
+/** In-place o[r, c] = act(o[r, c] + bias[c]); ReLU is branch-free on the bits, NaN kept. */
+export function epilogue(
+  o: Float32Array,
+  rows: number,
+  cols: number,
+  bias: Float32Array | null,
+  relu: boolean,
+) {
+  if (bias !== null) {
+    let i = 0;
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++, i++) o[i] += bias[c];
+  }
+  if (relu) {
+    const ob = new Int32Array(o.buffer, o.byteOffset, rows * cols);
+    for (let i = 0; i < ob.length; i++) {
+      const v = ob[i];
+      ob[i] = v & (~(v >> 31) | ((0x7f800000 - (v & 0x7fffffff)) >> 31));
+    }
+  }
+}
+
+function conv2D(args: KernelArgs): TensorInfo | TensorInfo[] {
+  const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
+  const info = allFloat32(x, filter) ? convInfoFor(x.shape, filter.shape, args.attrs ?? {}) : null;
+  if (info === null) return cpuFallback(Conv2D, args);
+  const y = convForward(
+    args.backend,
+    f32(args.backend, x),
+    f32(args.backend, filter),
+    info,
+    null,
+    false,
+  );
+  return out(args.backend, info.outShape, y);
+}
+
+/** Bias of `size` channels usable as a per-channel vector, or null. */
+function channelBias(bias: TensorInfo | undefined, channels: number): boolean {
+  if (!bias) return true;
+  const s = bias.shape;
+  const size = s.reduce((a, b) => a * b, 1);
+  return size === channels && s.slice(0, -1).every((d) => d === 1) ||
+    s.length === 0 && channels === 1;
+}
+
+function fusedConv2D(args: KernelArgs): TensorInfo | TensorInfo[] {
+  const { x, filter, bias } = args.inputs as {
+    x: TensorInfo;
+    filter: TensorInfo;
+    bias?: TensorInfo;
+  };
+  const attrs = args.attrs ?? {};
+  const activation = (attrs.activation as string | undefined) ?? "linear";
+  const info = allFloat32(x, filter, bias) && (activation === "linear" || activation === "relu")
+    ? convInfoFor(x.shape, filter.shape, attrs)
+    : null;
+  if (info === null || !channelBias(bias, info.outChannels)) return cpuFallback(FusedConv2D, args);
+  const b = bias ? f32(args.backend, bias) : null;
+  const y = convForward(
+    args.backend,
+    f32(args.backend, x),
+    f32(args.backend, filter),
+    info,
+    b,
+    activation === "relu",
+  );
+  return out(args.backend, info.outShape, y);
+}
+
+function conv2DBackpropFilter(args: KernelArgs): TensorInfo | TensorInfo[] {
+  const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
+  const attrs = args.attrs ?? {};
+  const filterShape = attrs.filterShape as number[];
+  const info = allFloat32(x, dy) ? convInfoFor(x.shape, filterShape, attrs) : null;
+  if (info === null) return cpuFallback(Conv2DBackpropFilter, args);
+  const xv = f32(args.backend, x), dyv = f32(args.backend, dy);
+  const { batchSize: N, outHeight: OH, outWidth: OW, outChannels: CO } = info;
+  const K = info.filterHeight * info.filterWidth * info.inChannels;
+  const dw = alloc(args.backend, K * CO);
+  const per = imagesPerChunk(info);
+  const rowsPerImage = OH * OW;
+  const col = scratchBuffer(0, per * rowsPerImage * K);
+  for (let n0 = 0; n0 < N; n0 += per) {
+    const count = Math.min(per, N - n0);
+    const rows = count * rowsPerImage;
+    im2col(xv, info, n0, count, col);
+    const d0 = n0 * rowsPerImage * CO;
+    sgemm(
+      true,
+      false,
+      K,
+      CO,
+      rows,
+      1,
+      col,
+      K,
+      dyv.subarray(d0, d0 + rows * CO),
+      CO,
+      n0 === 0 ? 0 : 1,
+      dw,
+      CO,
+    );
+  }
+  return out(args.backend, filterShape, dw);
+}
+
+function conv2DBackpropInput(args: KernelArgs): TensorInfo | TensorInfo[] {
+  const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
+  const attrs = args.attrs ?? {};
+  const inputShape = attrs.inputShape as number[];
+  const info = allFloat32(dy, filter) ? convInfoFor(inputShape, filter.shape, attrs) : null;
+  if (info === null) return cpuFallback(Conv2DBackpropInput, args);
+  const dyv = f32(args.backend, dy), w = f32(args.backend, filter);
+  const { batchSize: N, outHeight: OH, outWidth: OW, outChannels: CO } = info;
+  const K = info.filterHeight * info.filterWidth * info.inChannels;
+  const unpaddedStride1 = info.strideHeight === 1 && info.strideWidth === 1 &&
+    info.padInfo.top === 0 && info.padInfo.left === 0 &&
+    info.outHeight === info.inHeight - info.filterHeight + 1 &&
+    info.outWidth === info.inWidth - info.filterWidth + 1;
+  if (unpaddedStride1) {
+    const dxs = alloc(args.backend, inputShape.reduce((a, b) => a * b, 1));
+    backpropInputShifted(dyv, w, info, dxs);
+    return out(args.backend, inputShape, dxs);
+  }
+  const dx = allocZeroed(args.backend, inputShape.reduce((a, b) => a * b, 1));
+  const per = imagesPerChunk(info);
+  const rowsPerImage = OH * OW;
+  const col = scratchBuffer(0, per * rowsPerImage * K);
+  for (let n0 = 0; n0 < N; n0 += per) {
+    const count = Math.min(per, N - n0);
+    const rows = count * rowsPerImage;
+    const d0 = n0 * rowsPerImage * CO;
+    sgemm(false, true, rows, K, CO, 1, dyv.subarray(d0, d0 + rows * CO), CO, w, CO, 0, col, K);
+    col2imAdd(col, info, n0, count, dx);
+  }
+  return out(args.backend, inputShape, dx);
+}
+
+/** The convolution kernels of the `blas` backend. */
+export const convKernels: KernelConfig[] = [
+  { kernelName: Conv2D, backendName: "blas", kernelFunc: conv2D as unknown as KernelFunc },
+  {
+    kernelName: FusedConv2D,
+    backendName: "blas",
+    kernelFunc: fusedConv2D as unknown as KernelFunc,
+  },
+  {
+    kernelName: Conv2DBackpropFilter,
+    backendName: "blas",
+    kernelFunc: conv2DBackpropFilter as unknown as KernelFunc,
+  },
+  {
+    kernelName: Conv2DBackpropInput,
+    backendName: "blas",
+    kernelFunc: conv2DBackpropInput as unknown as KernelFunc,
+  },
+];

@@ -1,0 +1,58 @@
+import * as tf from "@tensorflow/tfjs";
+import assert from "node:assert/strict";
+import { type BackendName, BACKENDS, isSoftwareAdapter, setupBackend } from "./mod.ts";
+
+Deno.test("setupBackend('blas') activates blas with the threads asked for", async () => {
+  const lines: string[] = [];
+  const info = await setupBackend("blas", { threads: 1, log: (l) => lines.push(l) });
+  assert.deepEqual(info, { name: "blas", threads: 1 });
+  assert.equal(tf.getBackend(), "blas");
+  assert.match(lines.join("\n"), /backend blas: .*1 threads/);
+});
+
+Deno.test("setupBackend('auto') picks blas here and says so", async () => {
+  const lines: string[] = [];
+  const info = await setupBackend("auto", { threads: 2, log: (l) => lines.push(l) });
+  assert.equal(info.name, "blas");
+  assert.ok(lines.includes("auto chose backend blas"), lines.join("\n"));
+});
+
+Deno.test("setupBackend('cpu') activates the pure-JS backend", async () => {
+  assert.equal((await setupBackend("cpu", {})).name, "cpu");
+  assert.equal(tf.getBackend(), "cpu");
+});
+
+Deno.test("bad names, bad threads and a missing tfjs-node give one-line errors", async () => {
+  const oneLine = (re: RegExp) => (e: Error) => {
+    assert.match(e.message, re);
+    assert.ok(!e.message.includes("\n"));
+    return true;
+  };
+  await assert.rejects(
+    setupBackend("tpu" as BackendName, {}),
+    oneLine(/unknown backend "tpu": expected one of auto, blas, tensorflow, webgpu, cpu/),
+  );
+  await assert.rejects(setupBackend("blas", { threads: 0 }), oneLine(/threads must be/));
+  await assert.rejects(setupBackend("tensorflow", {}), oneLine(/tfjs-node.*--backend blas/));
+  assert.deepEqual([...BACKENDS], ["auto", "blas", "tensorflow", "webgpu", "cpu"]);
+});
+
+Deno.test("a missing BLAS library fails with the install hint on one line", async () => {
+  const code = `import { loadBlas } from "${new URL("./openblas.ts", import.meta.url).href}";
+try { loadBlas(); console.log("loaded"); } catch (e) { console.log(e.message); }`;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", code],
+    env: { MNIST_BLAS_LIB: "/nonexistent/libopenblas.so" },
+  }).output();
+  const text = new TextDecoder().decode(out.stdout).trim();
+  assert.match(text, /^MNIST_BLAS_LIB=\/nonexistent\/libopenblas.so could not be loaded/);
+  assert.equal(text.split("\n").length, 1);
+});
+
+Deno.test("software WebGPU adapters are recognised (never auto-picked)", () => {
+  assert.ok(isSoftwareAdapter({ isFallbackAdapter: true }));
+  assert.ok(isSoftwareAdapter({ info: { isFallbackAdapter: true } }));
+  assert.ok(isSoftwareAdapter({ info: { description: "llvmpipe (LLVM 15.0.6, 256 bits)" } }));
+  assert.ok(isSoftwareAdapter({ info: { vendor: "Google", description: "SwiftShader Device" } }));
+  assert.ok(!isSoftwareAdapter({ info: { vendor: "nvidia", description: "NVIDIA H100" } }));
+});
