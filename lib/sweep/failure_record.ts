@@ -1,0 +1,65 @@
+/**
+ * The record the sweep writes for a trial that ended without writing one itself (it crashed,
+ * was killed, rejected a flag, or never started): status `failed` or `interrupted`, its exit
+ * code and the tail of its stderr.
+ * @module
+ */
+
+import { SCHEMA_VERSION, type TrialArgs, type TrialRecord, type TrialStatus } from "../results.ts";
+
+/** What the sweep knows about a trial that left no record. */
+export interface FailureInfo {
+  id: string;
+  args: TrialArgs;
+  status: Extract<TrialStatus, "failed" | "interrupted">;
+  message: string;
+  exitCode: number | null;
+  stderrTail: string | null;
+  imageId: string | null;
+  gitCommit: string | null;
+  startedAt: Date;
+  endedAt: Date;
+}
+
+/** The CPU model of this machine, from /proc/cpuinfo where there is one. */
+function cpuModel(): string {
+  try {
+    const line = Deno.readTextFileSync("/proc/cpuinfo").split("\n")
+      .find((l) => l.startsWith("model name"));
+    if (line) return line.split(":")[1].trim();
+  } catch { /* not Linux */ }
+  return "unknown";
+}
+
+/** Builds a record for a trial that left none; the environment is the sweep's own. */
+export function failureRecord(info: FailureInfo): TrialRecord {
+  const cores = navigator.hardwareConcurrency;
+  return {
+    schema: SCHEMA_VERSION,
+    id: info.id,
+    status: info.status,
+    args: info.args,
+    epochs: [],
+    totals: null,
+    divergence: null,
+    error: { message: info.message, exitCode: info.exitCode, stderrTail: info.stderrTail },
+    dataset: null,
+    environment: {
+      deno: Deno.version.deno,
+      v8: Deno.version.v8,
+      typescript: Deno.version.typescript,
+      tfjs: "unknown",
+      backend: info.args.backend,
+      threads: info.args.threads ?? cores,
+      cpu: cpuModel(),
+      cores,
+      os: Deno.build.os,
+      arch: Deno.build.arch,
+      hostname: Deno.hostname(),
+      imageId: info.imageId,
+      gitCommit: info.gitCommit,
+    },
+    startedAt: info.startedAt.toISOString(),
+    endedAt: info.endedAt.toISOString(),
+  };
+}

@@ -1,0 +1,11 @@
+import { caseLockAndInterrupt, caseRunResumeFail } from "./sweep_cases_test.ts";
+
+const local = { runner: "local" as const, expectedImageId: () => Promise.resolve(null) };
+
+Deno.test("local runner: two trials, resume, a failing trial", async () => {
+  await caseRunResumeFail(local);
+});
+
+Deno.test("local runner: the lock refuses a second sweep; Ctrl-C records interrupted", async () => {
+  await caseLockAndInterrupt(local);
+});

@@ -1,0 +1,122 @@
+/**
+ * The plan of a sweep run: every sweep's columns, and the unique trials behind them (a trial
+ * asked for by several sweeps runs once), each marked done when its record says `ok`.
+ * @module
+ */
+
+import { join } from "node:path";
+import { readRecord, type TrialArgs, trialId } from "../results.ts";
+import { type GridPoint, gridPoints } from "./grid.ts";
+import type { SweepDef } from "./presets.ts";
+import { DEFAULT_ARGS, findArgSpec, parseArgValue, UsageError, withArg } from "./trial_args.ts";
+
+/** One column of a sweep's table: the swept value(s) and the trial behind it. */
+export interface PlannedColumn {
+  label: string;
+  id: string;
+}
+
+/** A sweep with its trials resolved. */
+export interface PlannedSweep {
+  name: string;
+  title: string;
+  /** Heading of the first column, e.g. `Epochs`; `Trial` for several axes. */
+  heading: string;
+  columns: PlannedColumn[];
+}
+
+/** One unique trial of the plan. */
+export interface PlannedTrial {
+  id: string;
+  args: TrialArgs;
+  /** The record at `trials/<id>.json` says `ok`. */
+  done: boolean;
+}
+
+/** What a sweep run will do. */
+export interface Plan {
+  sweeps: PlannedSweep[];
+  /** Unique trials, in the order they are first asked for. */
+  trials: PlannedTrial[];
+}
+
+const HEADINGS: Record<string, string> = {
+  epochs: "Epochs",
+  lr: "Learning rate",
+  batchSize: "Batch size",
+  gamma: "Gamma",
+  seed: "Seed",
+  testBatchSize: "Test batch size",
+  limitTrain: "Train images",
+  limitTest: "Test images",
+  dataDir: "Data directory",
+  backend: "Backend",
+  threads: "Threads",
+};
+
+/** Label of a grid point: the value alone for one axis, `key=value, ...` for several. */
+function pointLabel(def: SweepDef, point: GridPoint): string {
+  if (point.length === 1) return point[0].label;
+  return point.map((v, i) => `${def.axes[i].spec.flag}=${v.label}`).join(", ");
+}
+
+/**
+ * Resolves sweeps into a plan. `overrides` are the user's trial flags: they override a
+ * sweep's fixed arguments but may not name an argument a sweep varies.
+ */
+export function planSweeps(defs: readonly SweepDef[], overrides: Partial<TrialArgs>): Plan {
+  const trials = new Map<string, PlannedTrial>();
+  const sweeps: PlannedSweep[] = [];
+  for (const def of defs) {
+    for (const axis of def.axes) {
+      if (overrides[axis.spec.key] !== undefined) {
+        throw new UsageError(
+          `--${axis.spec.flag} is swept by ${def.name} (${def.title}); drop the flag or the sweep`,
+        );
+      }
+    }
+    const columns: PlannedColumn[] = [];
+    for (const point of gridPoints(def.axes)) {
+      let args: TrialArgs = { ...DEFAULT_ARGS, ...def.fixed, ...overrides };
+      point.forEach((v, i) => args = withArg(args, def.axes[i].spec.key, v.value));
+      const id = trialId(args);
+      if (!trials.has(id)) trials.set(id, { id, args, done: false });
+      columns.push({ label: pointLabel(def, point), id });
+    }
+    const heading = def.axes.length === 1 ? HEADINGS[def.axes[0].spec.key] : "Trial";
+    sweeps.push({ name: def.name, title: def.title, heading, columns });
+  }
+  return { sweeps, trials: [...trials.values()] };
+}
+
+/** Path of a trial's record in a results directory (the results layout contract). */
+export function recordPath(resultsDir: string, id: string): string {
+  return join(resultsDir, "trials", `${id}.json`);
+}
+
+/**
+ * Marks each trial done when `trials/<id>.json` holds a valid record with status `ok`; an
+ * unreadable or invalid record counts as not done (the trial runs again and replaces it).
+ */
+export async function markDone(plan: Plan, resultsDir: string): Promise<void> {
+  for (const t of plan.trials) {
+    try {
+      const record = await readRecord(recordPath(resultsDir, t.id));
+      t.done = record.status === "ok";
+    } catch {
+      t.done = false;
+    }
+  }
+}
+
+/** Parses the user's trial flags (`{"batch-size": "64"}` from parseArgs) into overrides. */
+export function parseOverrides(values: Record<string, string | undefined>): Partial<TrialArgs> {
+  const overrides: Record<string, unknown> = {};
+  for (const [flag, text] of Object.entries(values)) {
+    if (text === undefined) continue;
+    const spec = findArgSpec(flag);
+    if (spec === undefined) throw new UsageError(`--${flag}: not a trial flag`);
+    overrides[spec.key] = parseArgValue(spec, text);
+  }
+  return overrides as Partial<TrialArgs>;
+}

@@ -1,0 +1,119 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { formatRecord, trialId, type TrialRecord } from "../results.ts";
+import { parseGrid } from "./grid.ts";
+import { markDone, parseOverrides, planSweeps, recordPath } from "./plan.ts";
+import { PRESETS, selectSweeps } from "./presets.ts";
+import { argsToFlags, DEFAULT_ARGS, UsageError } from "./trial_args.ts";
+import { failureRecord } from "./failure_record.ts";
+
+Deno.test("all three presets: 8 columns, 6 unique trials (e5 b128 lr1 runs once)", () => {
+  const plan = planSweeps(selectSweeps([], []), {});
+  assert.deepEqual(plan.sweeps.map((s) => s.name), ["epochs", "lr", "batch"]);
+  assert.equal(plan.sweeps.flatMap((s) => s.columns).length, 8);
+  assert.deepEqual(plan.trials.map((t) => t.id), [
+    "e1_b128_lr1_g0.7_s1",
+    "e5_b128_lr1_g0.7_s1",
+    "e10_b128_lr1_g0.7_s1",
+    "e5_b128_lr0.5_g0.7_s1",
+    "e5_b32_lr1_g0.7_s1",
+    "e5_b64_lr1_g0.7_s1",
+  ]);
+  const shared = "e5_b128_lr1_g0.7_s1";
+  for (const s of plan.sweeps) assert.ok(s.columns.some((c) => c.id === shared), s.name);
+  assert.deepEqual(plan.sweeps[1].columns.map((c) => c.label), ["1.0", "0.5"]);
+  assert.deepEqual(plan.sweeps.map((s) => s.heading), ["Epochs", "Learning rate", "Batch size"]);
+});
+
+Deno.test("user flags override fixed arguments and reach every trial id", () => {
+  const plan = planSweeps([PRESETS.lr], { limitTrain: 512, seed: 7, backend: "blas" });
+  assert.deepEqual(plan.trials.map((t) => t.id), [
+    "e5_b128_lr1_g0.7_s7_n512_blas",
+    "e5_b128_lr0.5_g0.7_s7_n512_blas",
+  ]);
+  const overridden = planSweeps([PRESETS.epochs], { batchSize: 64 });
+  assert.ok(overridden.trials.every((t) => t.args.batchSize === 64));
+});
+
+Deno.test("a flag that names a swept argument is refused", () => {
+  assert.throws(
+    () => planSweeps([PRESETS.epochs], { epochs: 3 }),
+    (e: Error) => e instanceof UsageError && /--epochs is swept by epochs/.test(e.message),
+  );
+});
+
+Deno.test("a grid sweep plus a preset share trials; grid labels name every axis", () => {
+  const defs = selectSweeps(["epochs"], parseGrid(["epochs=1,2", "lr=1.0,0.5"]));
+  const plan = planSweeps(defs, {});
+  assert.equal(plan.sweeps[1].heading, "Trial");
+  assert.deepEqual(plan.sweeps[1].columns.map((c) => c.label), [
+    "epochs=1, lr=1.0",
+    "epochs=1, lr=0.5",
+    "epochs=2, lr=1.0",
+    "epochs=2, lr=0.5",
+  ]);
+  // e1 lr1 is in both sweeps: 3 from the preset + 3 new from the grid.
+  assert.equal(plan.trials.length, 6);
+});
+
+Deno.test("parseOverrides types the flags and refuses bad values", () => {
+  assert.deepEqual(parseOverrides({ "limit-train": "512", lr: "0.5", backend: "cpu" }), {
+    limitTrain: 512,
+    lr: 0.5,
+    backend: "cpu",
+  });
+  assert.throws(() => parseOverrides({ seed: "x" }), /--seed value "x": expected a number/);
+});
+
+Deno.test("argsToFlags round-trips through the trial CLI's parser to the same id", async () => {
+  const { parseTrialArgs } = await import("../trial_args.ts");
+  const args = { ...DEFAULT_ARGS, lr: 0.25, limitTrain: 512, limitTest: 256, threads: 2 };
+  const flags = argsToFlags(args);
+  assert.deepEqual(parseTrialArgs(flags).args, args);
+  assert.equal(trialId(parseTrialArgs(flags).args), trialId(args));
+  assert.ok(flags.every((f) => f.startsWith("--") && f.includes("=")));
+});
+
+Deno.test("markDone: only a valid record with status ok counts as done", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const plan = planSweeps([PRESETS.lr], {});
+    const [a, b] = plan.trials;
+    await Deno.mkdir(join(dir, "trials"));
+    const record = (status: "ok" | "failed", id: string, args: typeof a.args): TrialRecord => {
+      const r = failureRecord({
+        id,
+        args,
+        status: "failed",
+        message: "x",
+        exitCode: 1,
+        stderrTail: null,
+        imageId: null,
+        gitCommit: null,
+        startedAt: new Date(),
+        endedAt: new Date(),
+      });
+      if (status === "ok") {
+        r.status = "ok";
+        r.totals = {
+          epochsDone: 5,
+          trainLoss: 0.1,
+          trainAcc: 0.9,
+          valLoss: 0.03,
+          valAcc: 0.99,
+          totalTime: 10,
+        };
+      }
+      return r;
+    };
+    await Deno.writeTextFile(recordPath(dir, a.id), formatRecord(record("ok", a.id, a.args)));
+    await Deno.writeTextFile(recordPath(dir, b.id), formatRecord(record("failed", b.id, b.args)));
+    await markDone(plan, dir);
+    assert.deepEqual(plan.trials.map((t) => t.done), [true, false]);
+    await Deno.writeTextFile(recordPath(dir, a.id), "{ not json");
+    await markDone(plan, dir);
+    assert.deepEqual(plan.trials.map((t) => t.done), [false, false]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,186 @@
+/**
+ * Runs the planned trials that are not done, `jobs` at a time, through any runner: streams
+ * their output, makes sure every trial that ran ends with a record (its own, or a `failed` /
+ * `interrupted` one written here), and stops them all when asked to (Ctrl-C).
+ * @module
+ */
+
+import { readRecord, type TrialRecord, writeRecord } from "../results.ts";
+import { failureRecord } from "./failure_record.ts";
+import { type Plan, type PlannedTrial, recordPath } from "./plan.ts";
+import type { Stream } from "./process.ts";
+import type { RunningTrial, TrialRunner } from "./runner.ts";
+import { join } from "node:path";
+
+/** Settings of {@link runTrials}. */
+export interface RunOptions {
+  plan: Plan;
+  runner: TrialRunner;
+  /** Absolute path of the results directory. */
+  resultsDir: string;
+  /** Trials at a time. */
+  jobs: number;
+  /** Rerun trials whose record says `ok`. */
+  force: boolean;
+  gitCommit: string | null;
+  /** Aborting it stops the running trials (recorded `interrupted`) and starts no more. */
+  signal: AbortSignal;
+  /** Prints one line (trial output and progress). */
+  print: (line: string, stream: Stream) => void;
+}
+
+/** What a run did. */
+export interface RunResult {
+  /** Ids of the trials that ran (or were started), in start order. */
+  ran: string[];
+  /** Ids among them whose record does not say `ok`. */
+  notOk: string[];
+  interrupted: boolean;
+}
+
+/** Lines of stderr kept for a failure record. */
+const TAIL_LINES = 20;
+/** Characters of stderr kept for a failure record. */
+const TAIL_CHARS = 4000;
+
+/** Identity of a file version (inode and mtime), or null when there is none. */
+async function fileVersion(path: string): Promise<string | null> {
+  try {
+    const s = await Deno.stat(path);
+    return `${s.ino}:${s.mtime?.getTime()}`;
+  } catch {
+    return null;
+  }
+}
+
+/** Removes temporary files a killed trial may have left beside its record. */
+async function removeLeftovers(resultsDir: string, id: string): Promise<void> {
+  const dir = join(resultsDir, "trials");
+  for await (const e of Deno.readDir(dir)) {
+    if (e.isFile && e.name.startsWith(`${id}.json.`) && e.name.endsWith(".tmp")) {
+      await Deno.remove(join(dir, e.name)).catch(() => {});
+    }
+  }
+}
+
+/** Runs every trial of the plan that is not done (all with `force`). */
+export async function runTrials(o: RunOptions): Promise<RunResult> {
+  const todo = o.plan.trials.filter((t) => o.force || !t.done);
+  await Deno.mkdir(join(o.resultsDir, "trials"), { recursive: true });
+  const running = new Set<RunningTrial>();
+  const stops: Promise<void>[] = [];
+  const onAbort = () => {
+    for (const r of running) stops.push(r.stop());
+  };
+  o.signal.addEventListener("abort", onAbort);
+  const result: RunResult = { ran: [], notOk: [], interrupted: false };
+  let next = 0;
+
+  const runOne = async (t: PlannedTrial, slot: number, n: number): Promise<void> => {
+    const path = recordPath(o.resultsDir, t.id);
+    // Printed before any await, so parallel workers announce their trials in order.
+    o.print(`==> trial ${n}/${todo.length} ${t.id} (${o.runner.name})`, "stdout");
+    result.ran.push(t.id);
+    const before = await fileVersion(path);
+    const prefix = o.jobs > 1 ? `[${t.id}] ` : "";
+    const tail: string[] = [];
+    const sink = (line: string, stream: Stream) => {
+      if (stream === "stderr") {
+        tail.push(line);
+        if (tail.length > TAIL_LINES) tail.shift();
+      }
+      o.print(prefix + line, stream);
+    };
+    const startedAt = new Date();
+    let code: number | null = null;
+    let startError: string | null = null;
+    try {
+      const job = { id: t.id, args: t.args, resultsDir: o.resultsDir, recordPath: path, slot };
+      const trial = o.runner.start(job, sink);
+      o.print(`${prefix}running as ${trial.name}`, "stdout");
+      running.add(trial);
+      if (o.signal.aborted) stops.push(trial.stop());
+      code = (await trial.exited).code;
+      running.delete(trial);
+    } catch (err) {
+      startError = (err as Error).message;
+    }
+    const endedAt = new Date();
+    await removeLeftovers(o.resultsDir, t.id);
+
+    // Keep the trial's own record when it wrote one this time; else write one for it.
+    let record: TrialRecord | null = null;
+    let invalid: string | null = null;
+    if (await fileVersion(path) !== before) {
+      try {
+        record = await readRecord(path);
+      } catch (err) {
+        invalid = (err as Error).message;
+      }
+    }
+    const keep = record !== null && (record.status !== "ok" || code === 0);
+    if (!keep) {
+      const interrupted = o.signal.aborted;
+      const message = startError !== null
+        ? `could not start: ${startError}`
+        : interrupted
+        ? `interrupted by the sweep (exit code ${code})`
+        : invalid !== null
+        ? `exit code ${code}; wrote an invalid record (${invalid})`
+        : code === 0
+        ? "exit code 0 but no record written"
+        : `exit code ${code}`;
+      const stderrTail = tail.length > 0 ? tail.join("\n").slice(-TAIL_CHARS) : null;
+      record = failureRecord({
+        id: t.id,
+        args: t.args,
+        status: interrupted ? "interrupted" : "failed",
+        message,
+        exitCode: code,
+        stderrTail,
+        imageId: o.runner.imageId,
+        gitCommit: o.gitCommit,
+        startedAt,
+        endedAt,
+      });
+      await writeRecord(path, record);
+    }
+    const seconds = ((endedAt.getTime() - startedAt.getTime()) / 1000).toFixed(1);
+    if (record!.status === "ok") {
+      o.print(`<== ${t.id}: ok (${seconds} s)`, "stdout");
+    } else {
+      result.notOk.push(t.id);
+      const why = record!.error?.message ?? "";
+      o.print(`<== ${t.id}: ${record!.status} (${seconds} s)${why ? `: ${why}` : ""}`, "stderr");
+    }
+  };
+
+  const worker = async (slot: number): Promise<void> => {
+    while (!o.signal.aborted && next < todo.length) {
+      const n = next++;
+      await runOne(todo[n], slot, n + 1);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, o.jobs) }, (_, slot) => worker(slot)));
+    await Promise.all(stops);
+  } finally {
+    o.signal.removeEventListener("abort", onAbort);
+  }
+  result.interrupted = o.signal.aborted;
+  return result;
+}
+
+/** Reads the records of the plan's trials that have one (invalid ones left out). */
+export async function readPlanRecords(
+  plan: Plan,
+  resultsDir: string,
+): Promise<Map<string, TrialRecord>> {
+  const records = new Map<string, TrialRecord>();
+  for (const t of plan.trials) {
+    try {
+      records.set(t.id, await readRecord(recordPath(resultsDir, t.id)));
+    } catch { /* no record yet */ }
+  }
+  return records;
+}

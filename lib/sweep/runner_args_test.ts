@@ -1,0 +1,67 @@
+import assert from "node:assert/strict";
+import { trialId } from "../results.ts";
+import { DockerRunner } from "./docker_runner.ts";
+import { LocalRunner } from "./local_runner.ts";
+import { DEFAULT_ARGS } from "./trial_args.ts";
+
+const args = { ...DEFAULT_ARGS, lr: -1, limitTrain: 512, dataDir: "/data/mnist" };
+const job = {
+  id: trialId(args),
+  args,
+  resultsDir: "/tmp/res",
+  recordPath: `/tmp/res/trials/${trialId(args)}.json`,
+  slot: 1,
+};
+
+/** The value after `flag` in `argv` (every occurrence). */
+function values(argv: string[], flag: string): string[] {
+  return argv.flatMap((a, i) => (a === flag ? [argv[i + 1]] : []));
+}
+
+Deno.test("docker run: isolated, limited, pinned per slot, labelled, results mounted", () => {
+  const runner = new DockerRunner({
+    image: "mnist-deno:0123456789ab",
+    imageId: "sha256:abc",
+    gitCommit: "deadbeef",
+    cpus: 1,
+    memory: "4g",
+    cpusets: ["0", "1"],
+    user: "1000:1000",
+  });
+  const argv = runner.runArgs(job, "mnist-x");
+  assert.deepEqual(argv.slice(0, 3), ["run", "--rm", "--init"]);
+  assert.deepEqual(values(argv, "--network"), ["none"]);
+  assert.deepEqual(values(argv, "--cpuset-cpus"), ["1"]);
+  assert.deepEqual(values(argv, "--cpus"), ["1"]);
+  assert.deepEqual(values(argv, "--memory"), ["4g"]);
+  assert.deepEqual(values(argv, "--user"), ["1000:1000"]);
+  assert.deepEqual(values(argv, "--name"), ["mnist-x"]);
+  assert.deepEqual(values(argv, "--label"), [
+    "org.mnist-deno.project=1",
+    `org.mnist-deno.trial=${job.id}`,
+  ]);
+  assert.deepEqual(values(argv, "-v"), ["/tmp/res:/results", "/data/mnist:/data/mnist:ro"]);
+  assert.deepEqual(values(argv, "-e"), ["TRIAL_IMAGE_ID=sha256:abc", "TRIAL_GIT_COMMIT=deadbeef"]);
+  const image = argv.indexOf("mnist-deno:0123456789ab");
+  assert.deepEqual(argv.slice(image + 1), [
+    "--epochs=5",
+    "--batch-size=128",
+    "--lr=-1",
+    "--gamma=0.7",
+    "--seed=1",
+    "--test-batch-size=1000",
+    "--limit-train=512",
+    "--data-dir=/data/mnist",
+    `--out=/results/trials/${job.id}.json`,
+  ]);
+});
+
+Deno.test("local run: a deno subprocess of scripts/train.ts, taskset when pinned", () => {
+  const plain = new LocalRunner({ root: "/repo", gitCommit: null, cpusets: null });
+  const argv = plain.commandLine(job);
+  assert.equal(argv[0], Deno.execPath());
+  assert.deepEqual(argv.slice(1, 4), ["run", "--allow-all", "/repo/scripts/train.ts"]);
+  assert.equal(argv.at(-1), `--out=${job.recordPath}`);
+  const pinned = new LocalRunner({ root: "/repo", gitCommit: null, cpusets: ["0", "1"] });
+  assert.deepEqual(pinned.commandLine(job).slice(0, 3), ["taskset", "-c", "1"]);
+});

@@ -1,0 +1,244 @@
+/**
+ * End-to-end cases of `scripts/sweep.ts`, shared by the local and the docker runner's tests:
+ * a tiny real sweep, resume, a failing trial, the lock, and Ctrl-C. Each case uses its own
+ * temporary results directory. This module defines no tests itself.
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { readRecord, type TrialRecord } from "../results.ts";
+
+/** Repository root. */
+export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+/** Flags that make a trial take a few seconds. */
+export const TINY = ["--epochs", "1", "--limit-train", "512", "--limit-test", "256"];
+
+/** Output and exit code of one finished sweep. */
+export interface SweepRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `scripts/sweep.ts` with `args` to the end. */
+export async function sweep(args: string[]): Promise<SweepRun> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", join(ROOT, "scripts", "sweep.ts"), ...args],
+    cwd: ROOT,
+    stdin: "null",
+  }).output();
+  const text = new TextDecoder();
+  return { code: out.code, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
+}
+
+/** A started sweep whose output is collected while it runs. */
+export interface LiveSweep {
+  child: Deno.ChildProcess;
+  output(): string;
+  /** Resolves once the output contains `text` (rejects after `ms`). */
+  waitFor(text: string | RegExp, ms: number): Promise<void>;
+  done: Promise<SweepRun>;
+}
+
+/** Starts `scripts/sweep.ts` in the background. */
+export function startSweep(args: string[]): LiveSweep {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", join(ROOT, "scripts", "sweep.ts"), ...args],
+    cwd: ROOT,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let stdout = "";
+  let stderr = "";
+  const collect = async (s: ReadableStream<Uint8Array>, add: (t: string) => void) => {
+    for await (const t of s.pipeThrough(new TextDecoderStream())) add(t);
+  };
+  const pumps = Promise.all([
+    collect(child.stdout, (t) => stdout += t),
+    collect(child.stderr, (t) => stderr += t),
+  ]);
+  const done = (async () => {
+    const { code } = await child.status;
+    await pumps;
+    return { code, stdout, stderr };
+  })();
+  const output = () => stdout + stderr;
+  return {
+    child,
+    output,
+    done,
+    async waitFor(text, ms) {
+      const until = Date.now() + ms;
+      const found = () => typeof text === "string" ? output().includes(text) : text.test(output());
+      while (!found()) {
+        const exited = await Promise.race([done.then(() => true), delay(200).then(() => false)]);
+        if (exited && !found()) {
+          throw new Error(`sweep exited before printing ${text}:\n${output()}`);
+        }
+        if (Date.now() > until) throw new Error(`no ${text} within ${ms} ms:\n${output()}`);
+      }
+    },
+  };
+}
+
+/** Waits `ms` milliseconds. */
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The records in `<dir>/trials`, by id; fails on any leftover temporary file. */
+export async function recordsIn(dir: string): Promise<Map<string, TrialRecord>> {
+  const map = new Map<string, TrialRecord>();
+  for await (const e of Deno.readDir(join(dir, "trials"))) {
+    assert.ok(e.name.endsWith(".json"), `unexpected file ${e.name} in ${dir}/trials`);
+    const r = await readRecord(join(dir, "trials", e.name));
+    assert.equal(`${r.id}.json`, e.name);
+    map.set(r.id, r);
+  }
+  return map;
+}
+
+/** Modification times of the records, by file name. */
+export async function recordTimes(dir: string): Promise<Map<string, number>> {
+  const times = new Map<string, number>();
+  for await (const e of Deno.readDir(join(dir, "trials"))) {
+    times.set(e.name, (await Deno.stat(join(dir, "trials", e.name))).mtime!.getTime());
+  }
+  return times;
+}
+
+/** Makes a temporary results directory (world-writable, for a container's other uid). */
+export async function tempResults(): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "mnist-sweep-test-" });
+  await Deno.chmod(dir, 0o777);
+  return dir;
+}
+
+/** What the cases need to know about the runner under test. */
+export interface CaseOptions {
+  runner: "local" | "docker";
+  /** Expected `environment.imageId` of a record; null for the local runner. */
+  expectedImageId: () => Promise<string | null>;
+  /** Checks no trial of this runner is still running after an interrupt. */
+  assertNothingRunning?: (id: string) => Promise<void>;
+}
+
+const LR1 = "e1_b128_lr1_g0.7_s1_n512_t256";
+const LR05 = "e1_b128_lr0.5_g0.7_s1_n512_t256";
+const LRM1 = "e1_b128_lrm1_g0.7_s1_n512_t256";
+
+/** A sweep of two tiny trials; resume; a failing trial. One results dir, in order. */
+export async function caseRunResumeFail(o: CaseOptions): Promise<void> {
+  const dir = await tempResults();
+  try {
+    const base = ["--runner", o.runner, "--results", dir, ...TINY];
+    const first = await sweep([...base, "--grid", "lr=1.0,0.5"]);
+    assert.equal(first.code, 0, first.stdout + first.stderr);
+    assert.match(first.stdout, /Epoch 01\/1 \| train_loss=/);
+    assert.match(first.stdout, /\| Learning rate \| 1\.0 \| 0\.5 \|/);
+    const records = await recordsIn(dir);
+    assert.deepEqual([...records.keys()].sort(), [LR05, LR1]);
+    const imageId = await o.expectedImageId();
+    for (const [id, lr] of [[LR1, 1], [LR05, 0.5]] as const) {
+      const r = records.get(id)!;
+      assert.equal(r.status, "ok");
+      assert.equal(r.args.lr, lr);
+      assert.equal(r.args.epochs, 1);
+      assert.equal(r.args.limitTrain, 512);
+      assert.equal(r.args.limitTest, 256);
+      assert.equal(r.totals?.epochsDone, 1);
+      assert.equal(r.environment.imageId, imageId);
+    }
+
+    // Resume: both done, nothing runs, the records stay as they were.
+    const times = await recordTimes(dir);
+    const second = await sweep([...base, "--grid", "lr=1.0,0.5"]);
+    assert.equal(second.code, 0, second.stdout + second.stderr);
+    assert.match(second.stdout, /0 to run, 2 done \(skipped\)/);
+    assert.doesNotMatch(second.stdout, /==> trial/);
+    assert.deepEqual(await recordTimes(dir), times);
+
+    // A bad value passed through the grid: recorded failed (exit 2, stderr tail), exit 1.
+    const third = await sweep([...base, "--grid", "lr=1.0,-1"]);
+    assert.equal(third.code, 1, third.stdout + third.stderr);
+    assert.match(third.stdout, /1 to run, 1 done/);
+    const failed = (await recordsIn(dir)).get(LRM1)!;
+    assert.equal(failed.status, "failed");
+    assert.equal(failed.error?.exitCode, 2);
+    assert.match(failed.error?.stderrTail ?? "", /--lr must be a number > 0, got "-1"/);
+    assert.match(third.stdout, /\| Learning rate \| 1\.0 \| -1 \|/);
+    assert.match(third.stdout, /\| Elapsed time \| [\d.]+ s \| failed \|/);
+    assert.match(third.stderr, new RegExp(`${LRM1}: failed`));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** A second sweep on a locked results dir is refused; Ctrl-C records the running trial. */
+export async function caseLockAndInterrupt(o: CaseOptions): Promise<void> {
+  const dir = await tempResults();
+  const id = "e1000_b128_lr1_g0.7_s1_n512_t256";
+  try {
+    const live = startSweep([
+      "--runner",
+      o.runner,
+      "--results",
+      dir,
+      "--grid",
+      "epochs=1000",
+      "--limit-train",
+      "512",
+      "--limit-test",
+      "256",
+    ]);
+    // Interrupt once the trial is training (it has printed an epoch).
+    await live.waitFor(/Epoch \d+\/1000/, 180_000);
+    assert.equal(Deno.readTextFileSync(join(dir, ".lock")).trim(), String(live.child.pid));
+
+    const second = await sweep([
+      "--runner",
+      o.runner,
+      "--results",
+      dir,
+      "--grid",
+      "lr=1.0",
+      ...TINY,
+    ]);
+    assert.equal(second.code, 1);
+    assert.match(
+      second.stderr,
+      new RegExp(`sweep: ${dir} is in use by another sweep \\(pid ${live.child.pid}, lock file `),
+    );
+
+    live.child.kill("SIGINT");
+    const end = await live.done;
+    assert.equal(end.code, 130, end.stdout + end.stderr);
+    const r = (await recordsIn(dir)).get(id)!;
+    assert.equal(r.status, "interrupted");
+    assert.ok(r.epochs.length >= 1, "the trial recorded the epochs it finished");
+    assert.throws(() => Deno.statSync(join(dir, ".lock")), Deno.errors.NotFound);
+    await o.assertNothingRunning?.(id);
+
+    // The interrupted trial is not done: a dry run plans it again.
+    const plan = await sweep([
+      "--runner",
+      o.runner,
+      "--results",
+      dir,
+      "--dry-run",
+      "--grid",
+      "epochs=1000",
+      "--limit-train",
+      "512",
+      "--limit-test",
+      "256",
+    ]);
+    assert.match(plan.stdout, new RegExp(`run +${id}`));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}

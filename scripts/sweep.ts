@@ -1,0 +1,96 @@
+/**
+ * `deno task sweep|epochs|lr|batch`: runs hyper-parameter sweeps, one fresh container (or
+ * process) per trial, skipping trials already recorded `ok`. See `--help`.
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
+import { sweepCommand } from "../lib/sweep/command.ts";
+import { ARG_SPECS } from "../lib/sweep/trial_args.ts";
+
+const HELP = `Usage: deno task sweep [-- FLAGS]      (epochs, lr, batch: one preset)
+
+Runs hyper-parameter sweeps, one fresh Docker container (or deno process) per trial.
+Trials are identified by their arguments: one shared by several sweeps runs once, and one
+whose record (RESULTS/trials/<id>.json) says ok is skipped, so an interrupted sweep resumes.
+
+Sweeps (with neither, all three presets):
+  --preset NAME        epochs (1,5,10; batch 128; lr 1.0), lr (1.0,0.5; 5 epochs; batch 128),
+                       batch (32,64,128; 5 epochs; lr 1.0); repeatable
+  --grid KEY=V1,V2     sweep the product of all --grid axes, e.g. --grid epochs=1,2
+                       --grid lr=1.0,0.5; KEY is a trial flag name; repeatable
+
+Running:
+  --runner NAME        auto (default: docker when a daemon answers, else local), docker, local
+  --jobs N             trials at a time (default 1: parallel trials distort each other's
+                       timings); with N > 1 each trial is pinned to its own CPUs
+  --results DIR        results directory (default results/); locked while a sweep runs
+  --dry-run            print the plan (which trials run, which are done) and stop
+  --force              rerun trials already recorded ok
+  --cpus N             docker: CPUs per container (default: its share of this machine's)
+  --memory SIZE        docker: memory per container (default 4g)
+  --user UID:GID       docker: user in the container (default: yours, so files are yours)
+  --help               this text
+
+Trial flags, passed to every trial (see deno task train --help):
+  --epochs --batch-size --lr --gamma --seed --test-batch-size --limit-train --limit-test
+  --data-dir (mounted read-only into containers) --backend --threads
+
+Ctrl-C stops the running trials (recorded as interrupted) and exits 130; a failed trial is
+recorded as failed and the sweep goes on, then exits 1.`;
+
+const trialOptions = Object.fromEntries(
+  ARG_SPECS.map((s) => [s.flag, { type: "string" as const }]),
+);
+
+function main(): Promise<number> | number {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: Deno.args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        ...trialOptions,
+        preset: { type: "string", multiple: true, default: [] },
+        grid: { type: "string", multiple: true, default: [] },
+        runner: { type: "string", default: "auto" },
+        jobs: { type: "string", default: "1" },
+        results: { type: "string", default: "results" },
+        "dry-run": { type: "boolean", default: false },
+        force: { type: "boolean", default: false },
+        cpus: { type: "string" },
+        memory: { type: "string", default: "4g" },
+        user: { type: "string" },
+        help: { type: "boolean", default: false },
+      },
+    }));
+  } catch (err) {
+    console.error(`sweep: ${(err as Error).message.split("\n")[0]} (see --help)`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const trialFlags: Record<string, string | undefined> = {};
+  const given = values as Record<string, unknown>;
+  for (const s of ARG_SPECS) trialFlags[s.flag] = given[s.flag] as string | undefined;
+  return sweepCommand({
+    root: fileURLToPath(new URL("..", import.meta.url)),
+    presets: values.preset,
+    grid: values.grid,
+    runner: values.runner,
+    jobs: values.jobs,
+    results: values.results,
+    dryRun: values["dry-run"],
+    force: values.force,
+    cpus: values.cpus ?? null,
+    memory: values.memory,
+    user: values.user ?? null,
+    trialFlags,
+  }, (line, stream) => (stream === "stdout" ? console.log : console.error)(line));
+}
+
+Deno.exit(await main());
