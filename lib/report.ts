@@ -40,6 +40,7 @@ import {
   SWEEPS,
 } from "./published.ts";
 import { renderSvg, svgToPng } from "./render.ts";
+import { DEFAULT_ARGS } from "./trial_flags.ts";
 
 /** A trial record and the file it came from. */
 export interface LoadedRecord {
@@ -188,17 +189,7 @@ function compareText(a: string, b: string): number {
 
 /** The full arguments of a reference trial with every other flag at its default. */
 export function referenceArgs(cell: Cell): TrialArgs {
-  return {
-    ...cell,
-    gamma: FIXED.gamma,
-    seed: FIXED.seed,
-    testBatchSize: 1000,
-    limitTrain: null,
-    limitTest: null,
-    dataDir: null,
-    backend: "auto",
-    threads: null,
-  };
+  return { ...DEFAULT_ARGS, ...cell, gamma: FIXED.gamma, seed: FIXED.seed };
 }
 
 /** The command that runs the trial of a cell in a fresh container, recording into `resultsDir`. */

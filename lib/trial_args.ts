@@ -6,11 +6,9 @@
 import { parseArgs } from "node:util";
 import { BACKENDS } from "./backend/mod.ts";
 import type { TrialArgs } from "./results.ts";
+import { ARG_SPECS, DEFAULT_ARGS, UsageError } from "./trial_flags.ts";
 
-/** A bad flag or flag value; the CLI prints its message and exits 2. */
-export class UsageError extends Error {
-  override name = "UsageError";
-}
+export { UsageError };
 
 /** Flags of the trial CLI beyond the trial's own arguments. */
 export interface TrialCli {
@@ -46,21 +44,7 @@ Usage: deno task train -- [flags]
 
 Exit codes: 0 ok, 1 failed, 2 bad flag, 3 diverged (loss not finite), 130 interrupted.`;
 
-const STRING_FLAGS = [
-  "epochs",
-  "batch-size",
-  "lr",
-  "gamma",
-  "seed",
-  "test-batch-size",
-  "limit-train",
-  "limit-test",
-  "data-dir",
-  "backend",
-  "threads",
-  "out",
-  "save-model",
-] as const;
+const STRING_FLAGS: readonly string[] = [...ARG_SPECS.map((s) => s.flag), "out", "save-model"];
 
 function integer(flag: string, raw: string, min: number, max: number): number {
   const value = /^[+]?\d+$/.test(raw.trim()) ? Number(raw) : NaN;
@@ -87,7 +71,7 @@ function joinNegativeValues(argv: string[]): string[] {
     const flag = argv[i].slice(2);
     const next = argv[i + 1];
     if (
-      argv[i].startsWith("--") && (STRING_FLAGS as readonly string[]).includes(flag) &&
+      argv[i].startsWith("--") && STRING_FLAGS.includes(flag) &&
       next !== undefined && /^-[\d.]/.test(next)
     ) {
       out.push(`${argv[i]}=${next}`);
@@ -134,7 +118,7 @@ export function parseTrialArgs(argv: string[]): TrialCli {
     str(k) === undefined ? def : integer(k, str(k)!, min, max);
   const optInt = (k: string, min: number, max: number) =>
     str(k) === undefined ? null : integer(k, str(k)!, min, max);
-  const backend = str("backend") ?? "auto";
+  const backend = str("backend") ?? DEFAULT_ARGS.backend;
   if (!(BACKENDS as readonly string[]).includes(backend)) {
     throw new UsageError(
       `--backend must be one of ${BACKENDS.join(", ")}, got ${JSON.stringify(backend)}`,
@@ -146,17 +130,17 @@ export function parseTrialArgs(argv: string[]): TrialCli {
     }
   }
   const args: TrialArgs = {
-    epochs: int("epochs", 5, 1, 1000),
-    batchSize: int("batch-size", 128, 1, 60000),
-    lr: str("lr") === undefined ? 1.0 : real("lr", str("lr")!, (x) => x > 0, "> 0"),
+    epochs: int("epochs", DEFAULT_ARGS.epochs, 1, 1000),
+    batchSize: int("batch-size", DEFAULT_ARGS.batchSize, 1, 60000),
+    lr: str("lr") === undefined ? DEFAULT_ARGS.lr : real("lr", str("lr")!, (x) => x > 0, "> 0"),
     gamma: str("gamma") === undefined
-      ? 0.7
+      ? DEFAULT_ARGS.gamma
       : real("gamma", str("gamma")!, (x) => x > 0 && x <= 1, "in (0, 1]"),
-    seed: int("seed", 1, 0, 4294967295),
-    testBatchSize: int("test-batch-size", 1000, 1, 60000),
+    seed: int("seed", DEFAULT_ARGS.seed, 0, 4294967295),
+    testBatchSize: int("test-batch-size", DEFAULT_ARGS.testBatchSize, 1, 60000),
     limitTrain: optInt("limit-train", 1, 60000000),
     limitTest: optInt("limit-test", 1, 60000000),
-    dataDir: str("data-dir") ?? null,
+    dataDir: str("data-dir") ?? DEFAULT_ARGS.dataDir,
     backend,
     threads: optInt("threads", 1, 1024),
   };
