@@ -1,9 +1,7 @@
 /**
  * The reference study as data: its three sweeps (which trials they hold) and the numbers it
  * published for each trial (PyTorch, CPU, the author's laptop).
- *
- * The sweep grids here duplicate the presets of `deno task epochs|lr|batch`; they are kept
- * here so the report does not depend on the sweep runner.
+ * The presets of `deno task epochs|lr|batch` are built from these sweeps.
  * @module
  */
 

@@ -3,6 +3,7 @@
  * @module
  */
 
+import { type Sweep, SWEEPS } from "../published.ts";
 import type { TrialArgs } from "../results.ts";
 import type { Axis } from "./grid.ts";
 import { findArgSpec, UsageError } from "./trial_args.ts";
@@ -24,33 +25,23 @@ export const PRESET_NAMES = ["epochs", "lr", "batch"] as const;
 /** A preset name. */
 export type PresetName = typeof PRESET_NAMES[number];
 
-/** Builds an axis from a flag name and the values as the reference writes them. */
-function axis(flag: string, labels: string[]): Axis {
-  const spec = findArgSpec(flag)!;
-  return { spec, values: labels.map((label) => ({ label, value: Number(label) })) };
+/** A preset from a sweep of the reference study (`lib/published.ts`, the one definition). */
+function presetOf(sweep: Sweep): SweepDef {
+  const spec = findArgSpec(sweep.param)!;
+  const values = sweep.cells.map((cell) => {
+    const value = cell[sweep.param];
+    // The reference writes learning rates as 1.0 and 0.5.
+    return { label: sweep.param === "lr" ? value.toFixed(1) : String(value), value };
+  });
+  const fixed: Partial<TrialArgs> = { ...sweep.cells[0] };
+  delete fixed[sweep.param];
+  return { name: sweep.name, title: sweep.title, axes: [{ spec, values }], fixed };
 }
 
 /** The three sweeps of the reference study. */
-export const PRESETS: Readonly<Record<PresetName, SweepDef>> = {
-  epochs: {
-    name: "epochs",
-    title: "Sweep a: epochs",
-    axes: [axis("epochs", ["1", "5", "10"])],
-    fixed: { batchSize: 128, lr: 1.0 },
-  },
-  lr: {
-    name: "lr",
-    title: "Sweep b: learning rate",
-    axes: [axis("lr", ["1.0", "0.5"])],
-    fixed: { epochs: 5, batchSize: 128 },
-  },
-  batch: {
-    name: "batch",
-    title: "Sweep c: batch size",
-    axes: [axis("batch-size", ["32", "64", "128"])],
-    fixed: { epochs: 5, lr: 1.0 },
-  },
-};
+export const PRESETS: Readonly<Record<PresetName, SweepDef>> = Object.fromEntries(
+  PRESET_NAMES.map((name) => [name, presetOf(SWEEPS.find((s) => s.name === name)!)]),
+) as Record<PresetName, SweepDef>;
 
 /** Looks up a preset by name; throws {@link UsageError} naming the accepted ones. */
 export function presetByName(name: string): SweepDef {
