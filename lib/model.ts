@@ -6,6 +6,8 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "./rng.ts";
+import { SeededDropout } from "./dropout.ts";
+import { FusedReluConv2D } from "./fused_conv.ts";
 
 /** Trainable parameters of the reference model. */
 export const PARAMETER_COUNT = 1_199_882;
@@ -31,15 +33,16 @@ export function createModel(seed: number): tf.Sequential {
   return tf.sequential({
     name: "mnist_cnn",
     layers: [
-      tf.layers.conv2d({
+      new FusedReluConv2D({
         name: "conv1",
         inputShape: [28, 28, 1],
         filters: 32,
         kernelSize: 3,
         activation: "relu",
         ...init(1 * 3 * 3),
+        inputGradient: false, // the images: nothing trains them
       }),
-      tf.layers.conv2d({
+      new FusedReluConv2D({
         name: "conv2",
         filters: 64,
         kernelSize: 3,
@@ -47,10 +50,10 @@ export function createModel(seed: number): tf.Sequential {
         ...init(32 * 3 * 3),
       }),
       tf.layers.maxPooling2d({ name: "pool", poolSize: 2 }),
-      tf.layers.dropout({ name: "dropout1", rate: 0.25 }),
+      new SeededDropout({ name: "dropout1", rate: 0.25 }),
       tf.layers.flatten({ name: "flatten" }),
       tf.layers.dense({ name: "fc1", units: 128, activation: "relu", ...init(9216) }),
-      tf.layers.dropout({ name: "dropout2", rate: 0.5 }),
+      new SeededDropout({ name: "dropout2", rate: 0.5 }),
       tf.layers.dense({ name: "fc2", units: 10, activation: LOG_SOFTMAX, ...init(128) }),
     ],
   });

@@ -109,6 +109,34 @@ Deno.test("fused conv2d with bias and relu matches cpu, forward and gradients", 
   }
 });
 
+Deno.test("stride-1 valid conv2d with >= 8 channels (shifted GEMMs, chunked) matches cpu", async () => {
+  // 50 images of 7x6 span two chunks of the forward pass (48 images, then 2).
+  const cases: [number[], number[]][] = [
+    [[2, 7, 6, 9], [3, 3, 9, 4]],
+    [[50, 7, 6, 8], [2, 3, 8, 5]],
+    [[3, 5, 4, 8], [1, 1, 8, 3]],
+  ];
+  for (const [xs, ws] of cases) {
+    await sameAsCpu(
+      [xs, ws],
+      (x, w) => [tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, "valid")],
+    );
+    await sameAsCpu(
+      [xs, ws, [ws[3]]],
+      withGrads((x, w, b) =>
+        tf.fused.conv2d({
+          x: x as tf.Tensor4D,
+          filter: w as tf.Tensor4D,
+          strides: [1, 1],
+          pad: "valid",
+          bias: b,
+          activation: "relu",
+        })
+      ),
+    );
+  }
+});
+
 Deno.test("conv2d with dilations falls back to cpu", async () => {
   await sameAsCpu(
     [[1, 7, 7, 2], [3, 3, 2, 3]],
@@ -147,6 +175,14 @@ Deno.test("maxPool forward and gradient match cpu", async () => {
   for (const [xs, f, s, pad] of cases) {
     await sameAsCpu([xs], withGrads((x) => tf.maxPool(x as tf.Tensor4D, f, s, pad)));
   }
+});
+
+Deno.test("maxPool 2x2 inference (no argmax) matches cpu, NaNs and -Infinity included", async () => {
+  const values = [1, NaN, 3, 2, NaN, 0, -Infinity, 5, 4, 7, NaN, NaN, 2, 9, 1, NaN];
+  const f = (backend: string) =>
+    runOn(backend, [], () => [tf.maxPool(tf.tensor4d(values, [1, 4, 4, 1]), 2, 2, "valid")]);
+  assert.deepEqual(Array.from((await f(BLAS_BACKEND))[0]), Array.from((await f("cpu"))[0]));
+  await sameAsCpu([[3, 8, 6, 5]], (x) => [tf.maxPool(x as tf.Tensor4D, 2, 2, "valid")]);
 });
 
 Deno.test("maxPool gradient goes to the first maximum of a window, like cpu", async () => {

@@ -29,8 +29,16 @@ import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 
 type ConvInfo = backend_util.Conv2DInfo;
 
+/** Fewest input channels for which the forward pass uses shifted GEMMs instead of im2col. */
+let shiftedMinChannels = 8;
+
+/** Sets the fewest input channels for the im2col-free forward pass (tests and benchmarks). */
+export function setShiftedMinChannels(channels: number): void {
+  shiftedMinChannels = channels;
+}
+
 /** Target number of im2col rows per sgemm call. */
-const CHUNK_ROWS = 2048;
+const CHUNK_ROWS = 4096;
 
 function dilationsAreOne(d: unknown): boolean {
   if (d === undefined || d === null) return true;
@@ -141,17 +149,11 @@ function convInfoFor(
   );
 }
 
-/**
- * dx of a stride-1 unpadded convolution without col2im: with dy laid out at the input's
- * height and width (zeros beyond the output), each filter tap (ky, kx) adds
- * dyPad x W[ky,kx]^T to dx shifted by ky*W+kx rows of the flattened batch; positions that
- * would wrap into the next row or image come from the zero padding.
- */
-function backpropInputShifted(dy: Float32Array, w: Float32Array, info: ConvInfo, dx: Float32Array) {
-  const { batchSize: N, inHeight: H, inWidth: W, inChannels: CI } = info;
-  const { outHeight: OH, outWidth: OW, outChannels: CO, filterHeight: FH, filterWidth: FW } = info;
-  const total = N * H * W;
-  const dyPad = scratchBuffer(1, total * CO);
+/** dy laid out at the input's height and width (zeros beyond the output), in scratch slot 1. */
+function padToInputSize(dy: Float32Array, info: ConvInfo): Float32Array {
+  const { batchSize: N, inHeight: H, inWidth: W, outHeight: OH, outWidth: OW } = info;
+  const CO = info.outChannels;
+  const dyPad = scratchBuffer(1, N * H * W * CO);
   const rowLen = OW * CO;
   let d = 0, s = 0;
   for (let n = 0; n < N; n++) {
@@ -166,6 +168,20 @@ function backpropInputShifted(dy: Float32Array, w: Float32Array, info: ConvInfo,
       d += W * CO;
     }
   }
+  return dyPad;
+}
+
+/**
+ * dx of a stride-1 unpadded convolution without col2im: with dy laid out at the input's
+ * height and width (zeros beyond the output), each filter tap (ky, kx) adds
+ * dyPad x W[ky,kx]^T to dx shifted by ky*W+kx rows of the flattened batch; positions that
+ * would wrap into the next row or image come from the zero padding.
+ */
+function backpropInputShifted(dy: Float32Array, w: Float32Array, info: ConvInfo, dx: Float32Array) {
+  const { batchSize: N, inHeight: H, inWidth: W, inChannels: CI } = info;
+  const { outHeight: OH, outWidth: OW, outChannels: CO, filterHeight: FH, filterWidth: FW } = info;
+  const total = N * H * W;
+  const dyPad = padToInputSize(dy, info);
   for (let r0 = 0; r0 < total; r0 += CHUNK_ROWS) {
     const r1 = Math.min(total, r0 + CHUNK_ROWS);
     for (let ky = 0; ky < FH; ky++) {
@@ -195,6 +211,75 @@ function backpropInputShifted(dy: Float32Array, w: Float32Array, info: ConvInfo,
   }
 }
 
+/** True for stride 1, no padding: the case the shifted-GEMM kernels handle. */
+function isUnpaddedStride1(info: ConvInfo): boolean {
+  return info.strideHeight === 1 && info.strideWidth === 1 &&
+    info.padInfo.top === 0 && info.padInfo.left === 0 &&
+    info.outHeight === info.inHeight - info.filterHeight + 1 &&
+    info.outWidth === info.inWidth - info.filterWidth + 1;
+}
+
+/**
+ * Forward stride-1 unpadded convolution without im2col: with the output laid out at the
+ * input's height and width, filter tap (ky, kx) adds x shifted by ky*W+kx rows times
+ * W[ky,kx] (rows that wrap into the next row or image are never valid outputs). Computed a
+ * few images at a time into a scratch buffer (bias first, sgemm adds), then the valid rows
+ * are copied out and the ReLU applied.
+ */
+function convForwardShifted(
+  result: Float32Array,
+  x: Float32Array,
+  w: Float32Array,
+  info: ConvInfo,
+  bias: Float32Array | null,
+  relu: boolean,
+) {
+  const { batchSize: N, inHeight: H, inWidth: W, inChannels: CI } = info;
+  const { outHeight: OH, outWidth: OW, outChannels: CO, filterHeight: FH, filterWidth: FW } = info;
+  const total = N * H * W;
+  const per = Math.max(1, Math.min(N, Math.floor(CHUNK_ROWS / (H * W))));
+  const full = scratchBuffer(0, per * H * W * CO);
+  const rowLen = OW * CO;
+  for (let n0 = 0; n0 < N; n0 += per) {
+    const count = Math.min(per, N - n0);
+    const r0 = n0 * H * W, r1 = r0 + count * H * W;
+    const chunk = full.subarray(0, (r1 - r0) * CO);
+    if (bias !== null) fillRows(chunk, bias);
+    for (let ky = 0; ky < FH; ky++) {
+      for (let kx = 0; kx < FW; kx++) {
+        const shift = ky * W + kx;
+        const end = Math.min(r1, total - shift);
+        const wk = (ky * FW + kx) * CI * CO;
+        const first = ky === 0 && kx === 0 && bias === null;
+        sgemm(
+          false,
+          false,
+          end - r0,
+          CO,
+          CI,
+          1,
+          x.subarray((r0 + shift) * CI, (end + shift) * CI),
+          CI,
+          w.subarray(wk, wk + CI * CO),
+          CO,
+          first ? 0 : 1,
+          chunk.subarray(0, (end - r0) * CO),
+          CO,
+        );
+      }
+    }
+    let o = n0 * OH * rowLen;
+    const o0 = o;
+    for (let n = 0; n < count; n++) {
+      for (let oy = 0; oy < OH; oy++, o += rowLen) {
+        const f = (n * H + oy) * W * CO;
+        result.set(chunk.subarray(f, f + rowLen), o);
+      }
+    }
+    if (relu) epilogue(result.subarray(o0, o), (o - o0) / CO, CO, null, true);
+  }
+}
+
 /** Forward convolution into a new Float32Array; applies bias and ReLU per chunk when given. */
 function convForward(
   backend: MathBackendCPU,
@@ -207,6 +292,11 @@ function convForward(
   const { batchSize: N, outHeight: OH, outWidth: OW, outChannels: CO } = info;
   const K = info.filterHeight * info.filterWidth * info.inChannels;
   const result = alloc(backend, N * OH * OW * CO);
+  // Shifted GEMMs with K = C are only efficient enough when C is not tiny.
+  if (isUnpaddedStride1(info) && info.inChannels >= shiftedMinChannels) {
+    convForwardShifted(result, x, w, info, bias, relu);
+    return result;
+  }
   const per = imagesPerChunk(info);
   const rowsPerImage = OH * OW;
   const col = scratchBuffer(0, per * rowsPerImage * K);
@@ -216,10 +306,21 @@ function convForward(
     im2col(x, info, n0, count, col);
     const o0 = n0 * rowsPerImage * CO;
     const o = result.subarray(o0, o0 + rows * CO);
-    sgemm(false, false, rows, CO, K, 1, col, K, w, CO, 0, o, CO);
-    if (bias !== null || relu) epilogue(o, rows, CO, bias, relu);
+    // The bias goes in first (memcpy speed) and sgemm adds the product to it (beta = 1).
+    if (bias !== null) fillRows(o, bias);
+    sgemm(false, false, rows, CO, K, 1, col, K, w, CO, bias !== null ? 1 : 0, o, CO);
+    if (relu) epilogue(o, rows, CO, null, true);
   }
   return result;
+}
+
+/** Fills every row of `o` (rows of row.length) with `row`, doubling copies. */
+export function fillRows(o: Float32Array, row: Float32Array) {
+  if (o.length === 0) return;
+  o.set(row);
+  for (let done = row.length; done < o.length; done *= 2) {
+    o.copyWithin(done, 0, Math.min(done, o.length - done));
+  }
 }
 
 /** In-place o[r, c] = act(o[r, c] + bias[c]); ReLU is branch-free on the bits, NaN kept. */

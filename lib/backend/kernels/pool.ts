@@ -61,7 +61,7 @@ function maxPoolValues(
     info;
   const y = alloc(backend, N * OH * OW * C);
   if (
-    argmax && info.filterHeight === 2 && info.filterWidth === 2 && info.strideHeight === 2 &&
+    info.filterHeight === 2 && info.filterWidth === 2 && info.strideHeight === 2 &&
     info.strideWidth === 2 && info.padInfo.top === 0 && info.padInfo.left === 0 &&
     2 * OH <= H && 2 * OW <= W
   ) {
@@ -108,11 +108,21 @@ function maxPoolValues(
   return y;
 }
 
-/** The common 2x2, stride 2, unpadded case in one pass. */
+/** Bits of a float32 (as int32) mapped so that signed integer order is the float order. */
+const KEY_POS_INF = 0x7f800000;
+const KEY_NEG_INF = (0xff800000 | 0) ^ 0x7fffffff;
+
+/**
+ * The common 2x2, stride 2, unpadded case in one pass; argmax only when given. Compares the
+ * float bits as order-preserving integers so that V8 emits conditional moves: on real data
+ * float comparisons mispredict about half the time. A window holding a NaN that would win
+ * takes the float path instead (NaNs never win, like the cpu kernel). Ties keep the first
+ * maximum in window order (argmax); +0 counts as larger than -0.
+ */
 function maxPool2x2(
   x: Float32Array,
   y: Float32Array,
-  argmax: Int32Array,
+  argmax: Int32Array | null,
   N: number,
   H: number,
   W: number,
@@ -120,6 +130,8 @@ function maxPool2x2(
   OH: number,
   OW: number,
 ) {
+  const xi = new Int32Array(x.buffer, x.byteOffset, x.length);
+  const yi = new Int32Array(y.buffer, y.byteOffset, y.length);
   let o = 0;
   const row = W * C;
   for (let n = 0; n < N; n++) {
@@ -128,26 +140,47 @@ function maxPool2x2(
         const s00 = ((n * H + 2 * oy) * W + 2 * ox) * C;
         const s01 = s00 + C, s10 = s00 + row, s11 = s10 + C;
         for (let c = 0; c < C; c++, o++) {
-          let m = x[s00 + c], at = s00 + c;
-          const b = x[s01 + c], d = x[s10 + c], e = x[s11 + c];
-          if (b > m) {
-            m = b;
-            at = s01 + c;
+          let a = xi[s00 + c], b = xi[s01 + c], d = xi[s10 + c], e = xi[s11 + c];
+          a ^= (a >> 31) & 0x7fffffff;
+          b ^= (b >> 31) & 0x7fffffff;
+          d ^= (d >> 31) & 0x7fffffff;
+          e ^= (e >> 31) & 0x7fffffff;
+          let m = a, at = s00 + c;
+          if (argmax === null) {
+            m = b > m ? b : m;
+            m = d > m ? d : m;
+            m = e > m ? e : m;
+          } else {
+            at = b > m ? s01 + c : at;
+            m = b > m ? b : m;
+            at = d > m ? s10 + c : at;
+            m = d > m ? d : m;
+            at = e > m ? s11 + c : at;
+            m = e > m ? e : m;
           }
-          if (d > m) {
-            m = d;
-            at = s10 + c;
+          if (m > KEY_POS_INF || m < KEY_NEG_INF) {
+            at = maxPoolWindowWithNaN(x, s00 + c, s01 + c, s10 + c, s11 + c);
+            y[o] = at < 0 ? -Infinity : x[at];
+          } else {
+            yi[o] = m ^ ((m >> 31) & 0x7fffffff);
           }
-          if (e > m) {
-            m = e;
-            at = s11 + c;
-          }
-          y[o] = m;
-          argmax[o] = at;
+          if (argmax !== null) argmax[o] = at;
         }
       }
     }
   }
+}
+
+/** First offset of the largest non-NaN value among four, or -1 when all are NaN. */
+function maxPoolWindowWithNaN(x: Float32Array, p: number, q: number, r: number, s: number) {
+  let m = -Infinity, at = -1;
+  for (const i of [p, q, r, s]) {
+    if (x[i] > m || (at < 0 && x[i] === -Infinity)) {
+      m = x[i];
+      at = i;
+    }
+  }
+  return at;
 }
 
 /** Argmax offsets saved by a forward pass that ran under a gradient tape, by output array. */

@@ -42,12 +42,49 @@ function reluGrad(args: KernelArgs): TensorInfo | TensorInfo[] {
   return out(args.backend, x.shape, dx);
 }
 
-/** The fused ReLU gradient kernel of the `blas` backend. */
+/** Name of the kernel giving ReLU's gradient from the ReLU output and the bias gradient. */
+export const BLAS_RELU_BIAS_GRAD = "BlasReluBiasGrad";
+
+/**
+ * For y = relu(z + bias) over the last axis: dz = y > 0 ? dy : 0 (NaN where y is NaN) and
+ * dbias = dz summed over every axis but the last, in one pass. Outputs [dz, dbias].
+ */
+function reluBiasGrad(args: KernelArgs): TensorInfo[] {
+  const { dy, y } = args.inputs as { dy: TensorInfo; y: TensorInfo };
+  if (!allFloat32(dy, y) || dy.shape.join() !== y.shape.join() || y.shape.length === 0) {
+    throw new Error(`${BLAS_RELU_BIAS_GRAD}: needs float32 dy and y of one shape, rank >= 1`);
+  }
+  const dyv = f32(args.backend, dy), yv = f32(args.backend, y);
+  const channels = y.shape[y.shape.length - 1];
+  const dz = alloc(args.backend, yv.length);
+  const yb = new Int32Array(yv.buffer, yv.byteOffset, yv.length);
+  const db = new Int32Array(dyv.buffer, dyv.byteOffset, dyv.length);
+  const ob = new Int32Array(dz.buffer, dz.byteOffset, dz.length);
+  const sums = new Float64Array(channels);
+  for (let i = 0; i < yb.length;) {
+    for (let c = 0; c < channels; c++, i++) {
+      const v = yb[i];
+      const nan = (0x7f800000 - (v & 0x7fffffff)) >> 31;
+      ob[i] = (db[i] & ~(v >> 31) & ((v | -v) >> 31)) | (v & nan);
+      sums[c] += dz[i];
+    }
+  }
+  const dbias = alloc(args.backend, channels);
+  dbias.set(sums);
+  return [out(args.backend, y.shape, dz), out(args.backend, [channels], dbias)];
+}
+
+/** The fused ReLU gradient kernels of the `blas` backend. */
 export const reluGradKernels: KernelConfig[] = [
   {
     kernelName: BLAS_RELU_GRAD,
     backendName: "blas",
     kernelFunc: reluGrad as unknown as KernelFunc,
+  },
+  {
+    kernelName: BLAS_RELU_BIAS_GRAD,
+    backendName: "blas",
+    kernelFunc: reluBiasGrad as unknown as KernelFunc,
   },
 ];
 

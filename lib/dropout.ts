@@ -1,0 +1,79 @@
+/**
+ * Seeded dropout whose mask comes from a fast mulberry32 loop over a Float32Array (one
+ * multiply per step) instead of tfjs' alea-driven `randomUniform`. It saves as a plain
+ * Keras "Dropout" layer, so saved models load with stock `tf.loadLayersModel`.
+ * @module
+ */
+
+import * as tf from "@tensorflow/tfjs";
+import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
+import { alloc } from "./backend/kernels/util.ts";
+
+/**
+ * Fills `mask` with 0 (dropped, probability `rate`) or 1/(1-rate) (kept), drawing one
+ * mulberry32 number per element from `seed`: element i is dropped exactly when the i-th
+ * `new Rng(seed).next()` is below `rate`.
+ */
+export function fillDropoutMask(mask: Float32Array, rate: number, seed: number): Float32Array {
+  const threshold = rate * 4294967296;
+  const scale = 1 / (1 - rate);
+  let s = seed >>> 0;
+  for (let i = 0; i < mask.length; i++) {
+    s = (s + 0x6d2b79f5) | 0;
+    let t = Math.imul(s ^ (s >>> 15), s | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    // Branch-free keep = u >= threshold: (u - threshold) / 2^33 lies in (-0.5, 0.5).
+    const keep = (((t ^ (t >>> 14)) >>> 0) - threshold) / 8589934592 + 1;
+    mask[i] = (keep | 0) * scale;
+  }
+  return mask;
+}
+
+/** Constructor arguments of {@link SeededDropout}. */
+export interface SeededDropoutArgs {
+  name?: string;
+  /** Fraction of inputs dropped while training, in [0, 1). */
+  rate: number;
+}
+
+/**
+ * Dropout that draws its mask from the `seed` property (set per step by the caller; random
+ * when unset) and is the identity at inference. Serialises as tfjs' "Dropout".
+ */
+export class SeededDropout extends tf.layers.Layer {
+  /** The Keras class name it saves under (tfjs' own Dropout loads it). */
+  static className = "Dropout";
+  /** Fraction of inputs dropped while training. */
+  readonly rate: number;
+  /** Seed of the next training call's mask. */
+  seed?: number;
+
+  /** Creates the layer; throws when `rate` is outside [0, 1). */
+  constructor(args: SeededDropoutArgs) {
+    super({ name: args.name });
+    if (!(args.rate >= 0 && args.rate < 1)) {
+      throw new Error(`dropout rate must be in [0, 1), got ${args.rate}`);
+    }
+    this.rate = args.rate;
+    this.supportsMasking = true;
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
+    return inputShape;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    if (kwargs.training !== true || this.rate === 0) return x;
+    const seed = this.seed ?? Math.floor(Math.random() * 4294967296);
+    const values = alloc(tf.backend() as MathBackendCPU, x.size);
+    const mask = tf.tensor(fillDropoutMask(values, this.rate, seed), x.shape, "float32");
+    const y = tf.mul(x, mask);
+    mask.dispose(); // the gradient keeps its own reference while a tape records
+    return y;
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { rate: this.rate, noiseShape: null, seed: null, ...super.getConfig() };
+  }
+}
