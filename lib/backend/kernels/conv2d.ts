@@ -179,7 +179,7 @@ function padToInputSize(dy: Float32Array, info: ConvInfo): Float32Array {
  */
 function backpropInputShifted(dy: Float32Array, w: Float32Array, info: ConvInfo, dx: Float32Array) {
   const { batchSize: N, inHeight: H, inWidth: W, inChannels: CI } = info;
-  const { outHeight: OH, outWidth: OW, outChannels: CO, filterHeight: FH, filterWidth: FW } = info;
+  const { outChannels: CO, filterHeight: FH, filterWidth: FW } = info;
   const total = N * H * W;
   const dyPad = padToInputSize(dy, info);
   for (let r0 = 0; r0 < total; r0 += CHUNK_ROWS) {
