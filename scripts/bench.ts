@@ -11,6 +11,7 @@ import {
   runBench,
 } from "../lib/bench.ts";
 import { writeFileAtomic } from "../lib/results.ts";
+import { scriptArgs } from "../lib/cli_args.ts";
 
 async function main(argv: string[]): Promise<number> {
   let opts;
@@ -38,4 +39,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-Deno.exit(await main(Deno.args));
+Deno.exit(await main(scriptArgs()));

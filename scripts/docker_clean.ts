@@ -9,6 +9,7 @@ import { dockerAvailable } from "../lib/sweep/docker.ts";
 import { cleanProject } from "../lib/sweep/clean.ts";
 import { imageTag } from "../lib/sweep/image.ts";
 import { fileURLToPath } from "node:url";
+import { scriptArgs } from "../lib/cli_args.ts";
 
 const HELP = `Usage: deno task docker:clean [-- FLAGS]
 
@@ -24,7 +25,7 @@ async function main(): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({
-      args: Deno.args,
+      args: scriptArgs(),
       strict: true,
       allowPositionals: false,
       options: {

@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { dockerAvailable } from "../lib/sweep/docker.ts";
 import { buildImage, imageId, imageInputs, imageTag } from "../lib/sweep/image.ts";
+import { scriptArgs } from "../lib/cli_args.ts";
 
 const HELP = `Usage: deno task image [-- FLAGS]
 
@@ -25,7 +26,7 @@ async function main(): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({
-      args: Deno.args,
+      args: scriptArgs(),
       strict: true,
       allowPositionals: false,
       options: {

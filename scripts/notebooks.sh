@@ -69,6 +69,7 @@ for nb in "${notebooks[@]}"; do
   jupyter nbconvert --to notebook --execute --inplace \
     --ExecutePreprocessor.kernel_name=deno \
     --ExecutePreprocessor.timeout="${NB_TIMEOUT:-1800}" \
+    --ExecutePreprocessor.iopub_timeout=60 \
     --ExecutePreprocessor.record_timing=False \
     "$nb" 2> >(grep -v -e '"deno jupyter" is unstable' -e '^\[NbConvertApp\]' >&2)
   echo "notebooks: ${nb#"$root"/} done in $((SECONDS - start)) s ($(wc -c <"$nb") bytes)" >&2

@@ -77,6 +77,8 @@ async function execute(name: string, env: Record<string, string>): Promise<Noteb
         "--execute",
         "--ExecutePreprocessor.kernel_name=deno",
         "--ExecutePreprocessor.timeout=300",
+        // Under load the kernel can send a display after its reply; wait for it.
+        "--ExecutePreprocessor.iopub_timeout=60",
         "--output-dir",
         dir,
         "--output",

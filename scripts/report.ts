@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { dirname, join, relative } from "node:path";
 import { buildReport, loadResults, selectTrials, writeReport } from "../lib/report.ts";
 import { textRenders } from "../lib/render.ts";
+import { scriptArgs } from "../lib/cli_args.ts";
 
 const HELP = `Usage: deno task report [-- options]
 
@@ -81,4 +82,4 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+if (import.meta.main) Deno.exit(await main(scriptArgs()));

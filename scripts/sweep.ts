@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { sweepCommand } from "../lib/sweep/command.ts";
 import { ARG_SPECS } from "../lib/sweep/trial_args.ts";
+import { scriptArgs } from "../lib/cli_args.ts";
 
 const HELP = `Usage: deno task sweep [-- FLAGS]      (epochs, lr, batch: one preset)
 
@@ -48,7 +49,7 @@ function main(): Promise<number> | number {
   let values;
   try {
     ({ values } = parseArgs({
-      args: Deno.args,
+      args: scriptArgs(),
       strict: true,
       allowPositionals: false,
       options: {

@@ -7,6 +7,7 @@
 import { parseTrialArgs, TRIAL_HELP, UsageError } from "../lib/trial_args.ts";
 import { EXIT, Trial, TrialFailure } from "../lib/trial.ts";
 import { progressLine } from "../lib/trial_log.ts";
+import { scriptArgs } from "../lib/cli_args.ts";
 
 const encoder = new TextEncoder();
 /** Writes to stderr; a closed stderr (reader gone) must not fail the trial. */
@@ -82,4 +83,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-Deno.exit(await main(Deno.args));
+Deno.exit(await main(scriptArgs()));

@@ -213,3 +213,17 @@ Deno.test("train CLI: Ctrl-C exits 130 with an interrupted record, never ok", as
   assert.equal(record.status, "interrupted");
   assert.equal(record.totals, null);
 });
+
+Deno.test("train CLI: `deno task train -- FLAGS` reaches the flags past the `--`", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "--quiet", "train", "--", "--epochs", "0"],
+    cwd: new URL("..", import.meta.url).pathname,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 2);
+  assert.match(
+    decoder.decode(out.stderr),
+    /error: --epochs must be a whole number from 1 to 1000, got "0"/,
+  );
+});
