@@ -8,20 +8,9 @@ import {
   validateRecord,
   writeFileAtomic,
 } from "./results.ts";
+import { DEFAULT_ARGS } from "./trial_flags.ts";
 
-const args: TrialArgs = {
-  epochs: 5,
-  batchSize: 128,
-  lr: 1,
-  gamma: 0.7,
-  seed: 1,
-  testBatchSize: 1000,
-  limitTrain: null,
-  limitTest: null,
-  dataDir: null,
-  backend: "auto",
-  threads: null,
-};
+const args: TrialArgs = { ...DEFAULT_ARGS };
 
 Deno.test("results: trial ids name the parameters that change the result", () => {
   assert.equal(trialId(args), "e5_b128_lr1_g0.7_s1");

@@ -9,6 +9,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SCHEMA_VERSION, trialId, type TrialRecord, writeRecord } from "../lib/results.ts";
 import { VEGA_LITE_MIME } from "../lib/notebook.ts";
+import { DEFAULT_ARGS } from "../lib/trial_flags.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const NOTEBOOKS = join(ROOT, "notebooks");
@@ -193,19 +194,7 @@ Deno.test({
 });
 
 function record(epochs: number, lr: number): TrialRecord {
-  const args = {
-    epochs,
-    batchSize: 128,
-    lr,
-    gamma: 0.7,
-    seed: 1,
-    testBatchSize: 1000,
-    limitTrain: null,
-    limitTest: null,
-    dataDir: null,
-    backend: "auto",
-    threads: null,
-  };
+  const args = { ...DEFAULT_ARGS, epochs, lr };
   const metrics = Array.from({ length: epochs }, (_, i) => ({
     epoch: i + 1,
     lr: lr * 0.7 ** i,

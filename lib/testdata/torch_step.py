@@ -2,19 +2,11 @@
 runs STEPS Adadelta steps of the reference Net with dropout off (eval mode), and writes each
 step's loss and the final weights back in tfjs layout.
 Usage: torch_step.py DIR STEPS LR   (DIR holds weights.bin, images.bin, labels.bin, batch)"""
-import json, sys
-import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
+import json, os, sys
+import numpy as np, torch, torch.nn.functional as F
 
-class Net(nn.Module):
-    def __init__(s):
-        super().__init__()
-        s.conv1, s.conv2 = nn.Conv2d(1, 32, 3, 1), nn.Conv2d(32, 64, 3, 1)
-        s.dropout1, s.dropout2 = nn.Dropout(0.25), nn.Dropout(0.5)
-        s.fc1, s.fc2 = nn.Linear(9216, 128), nn.Linear(128, 10)
-    def forward(s, x):
-        x = F.max_pool2d(F.relu(s.conv2(F.relu(s.conv1(x)))), 2)
-        x = s.dropout2(F.relu(s.fc1(torch.flatten(s.dropout1(x), 1))))
-        return F.log_softmax(s.fc2(x), dim=1)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
+from bench_torch import Net  # the one PyTorch definition of the reference model in this project
 
 d, steps, lr = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 torch.set_num_threads(1)
