@@ -582,6 +582,9 @@ export async function show(
   update = false,
 ): Promise<void> {
   await jupyter().display(bundle, { raw: true, display_id: displayId, update });
+  // The kernel sends the message from its event loop; on a busy machine a cell could end (and
+  // the kernel report idle) before it went out, and the display was lost. Let it go out first.
+  await new Promise((resolve) => setTimeout(resolve, 25));
 }
 
 /** Renders and shows a Vega-Lite chart ({@link chartBundle}). */
