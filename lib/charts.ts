@@ -19,8 +19,8 @@ const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
 const WIDTH = 420;
 const HEIGHT = 260;
 
-/** Shared look: one font, white background, legends never truncated. */
-const CONFIG = {
+/** Shared look of every chart (report and notebooks): one font, white background, legends never truncated. */
+export const CHART_CONFIG = {
   font: CHART_FONT,
   background: "white",
   padding: 8,
@@ -76,7 +76,7 @@ function base(title: string, subtitle?: string): VegaLiteSpec {
   return {
     $schema: SCHEMA,
     title: subtitle ? { text: title, subtitle } : title,
-    config: CONFIG,
+    config: CHART_CONFIG,
   };
 }
 

@@ -9,7 +9,7 @@
 import { deflateSync } from "node:zlib";
 import * as tf from "@tensorflow/tfjs";
 import { IMAGE_SIZE, NUM_CLASSES, orderedBatches, type Split } from "./data.ts";
-import { CHART_FONT, type VegaLiteSpec } from "./charts.ts";
+import { CHART_CONFIG, CHART_FONT, type VegaLiteSpec } from "./charts.ts";
 import type { Report } from "./report.ts";
 import type { DatasetFile, EpochMetrics } from "./results.ts";
 import { renderSvg, svgToPng } from "./render.ts";
@@ -339,14 +339,6 @@ export function labelCounts(labels: ArrayLike<number>): number[] {
 // ---- the notebooks' own charts ----
 
 const SCHEMA_V5 = "https://vega.github.io/schema/vega-lite/v5.json";
-const CONFIG = {
-  font: CHART_FONT,
-  background: "white",
-  padding: 8,
-  title: { fontSize: 14, anchor: "start", offset: 10 },
-  axis: { labelFontSize: 11, titleFontSize: 12, titlePadding: 8 },
-  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 0, titleLimit: 0 },
-};
 
 /** Share of each digit in the training and test labels, as grouped bars (percent). */
 export function labelDistributionChart(
@@ -368,7 +360,7 @@ export function labelDistributionChart(
   return {
     $schema: SCHEMA_V5,
     title: { text: "Label distribution", subtitle: "share of each digit in each split" },
-    config: CONFIG,
+    config: CHART_CONFIG,
     width: 420,
     height: 240,
     data: { values },
@@ -427,7 +419,7 @@ export function trainingLossChart(points: LossPoint[], epochs: number): VegaLite
   return {
     $schema: SCHEMA_V5,
     title: { text: "Loss while training", subtitle: `${epochs} epoch${epochs === 1 ? "" : "s"}` },
-    config: CONFIG,
+    config: CHART_CONFIG,
     width: 420,
     height: 240,
     data: { values },
@@ -475,7 +467,7 @@ export function confusionChart(matrix: number[][], subtitle: string): VegaLiteSp
   return {
     $schema: SCHEMA_V5,
     title: { text: "Confusion matrix", subtitle },
-    config: CONFIG,
+    config: CHART_CONFIG,
     width: 340,
     height: 340,
     data: { values },
