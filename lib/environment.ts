@@ -35,7 +35,11 @@ export function gitCommit(): string | null {
 }
 
 /** Collects the environment record for a trial that ran on `backend` with `threads`. */
-export function collectEnvironment(backend: string, threads: number): Environment {
+export function collectEnvironment(
+  backend: string,
+  threads: number,
+  library: string | null = null,
+): Environment {
   let hostname = "unknown";
   try {
     hostname = Deno.hostname();
@@ -54,5 +58,6 @@ export function collectEnvironment(backend: string, threads: number): Environmen
     hostname,
     imageId: Deno.env.get("TRIAL_IMAGE_ID") || null,
     gitCommit: gitCommit(),
+    library,
   };
 }

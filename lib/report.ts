@@ -603,6 +603,13 @@ function environmentSection(trials: TrialRecord[]): string[] {
     ["Container image", field((e) => e.imageId === null ? "none (not in a container)" : e.imageId)],
     ["Git commit", field((e) => e.gitCommit)],
   ];
+  // Records from before the library was recorded have no such field: no row for them alone.
+  if (env.some((e) => e.library)) {
+    rows.splice(5, 0, [
+      "Math library",
+      field((e) => e.library ?? null),
+    ]);
+  }
   return [
     "## Environment",
     "",

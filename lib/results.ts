@@ -87,6 +87,8 @@ export interface Environment {
   imageId: string | null;
   /** From `TRIAL_GIT_COMMIT` or `git rev-parse HEAD` when known. */
   gitCommit: string | null;
+  /** The math library and the CPU kernel it chose (OpenBLAS' config); absent in older records. */
+  library?: string | null;
 }
 
 /** The JSON document written for every trial. */

@@ -55,6 +55,7 @@ export class Trial {
   #epochs: EpochMetrics[] = [];
   #backend = "none";
   #threads = 0;
+  #library: string | null = null;
   #data: Mnist | null = null;
   #written = false;
 
@@ -84,7 +85,7 @@ export class Trial {
         trainCount: data.train.count,
         testCount: data.test.count,
       },
-      environment: collectEnvironment(this.#backend, this.#threads),
+      environment: collectEnvironment(this.#backend, this.#threads, this.#library),
       startedAt: this.startedAt,
       endedAt: new Date().toISOString(),
     };
@@ -124,6 +125,7 @@ export class Trial {
       });
       this.#backend = backend.name;
       this.#threads = backend.threads;
+      this.#library = backend.library;
       io.info(
         `training on ${this.#data.train.count} images, testing on ${this.#data.test.count}, ` +
           `backend ${backend.name}, ${backend.threads} threads`,

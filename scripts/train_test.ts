@@ -128,6 +128,7 @@ Deno.test("train CLI: a subset trains, prints the reference lines and writes the
   assert.equal(record.dataset!.trainCount, 2048);
   assert.equal(record.dataset!.files.length, 4);
   assert.equal(record.environment.backend, "blas");
+  assert.match(record.environment.library!, /^OpenBLAS \d+\.\d+\.\d+ /);
   assert.equal(record.environment.tfjs, "4.22.0");
   assert.equal(record.environment.deno, Deno.version.deno);
   for (const k of ["v8", "typescript", "cpu", "os", "arch"] as const) {

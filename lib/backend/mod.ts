@@ -7,7 +7,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { BLAS_BACKEND, registerBlasBackend } from "./blas.ts";
-import { loadBlas, setThreads } from "./openblas.ts";
+import { blasConfig, loadBlas, setThreads } from "./openblas.ts";
 
 /** Backend names accepted by {@link setupBackend} (and the CLI's `--backend`). */
 export const BACKENDS = ["auto", "blas", "tensorflow", "webgpu", "cpu"] as const;
@@ -27,6 +27,8 @@ export interface SetupOptions {
 export interface BackendInfo {
   name: string;
   threads: number;
+  /** The math library in use (OpenBLAS' config string for `blas`), or null. */
+  library: string | null;
 }
 
 function oneLine(e: unknown): string {
@@ -45,8 +47,9 @@ async function setupBlas(threads: number, log: (line: string) => void): Promise<
   registerBlasBackend();
   const inEffect = setThreads(threads);
   await activate(BLAS_BACKEND);
-  log(`backend blas: ${path}, ${inEffect ?? threads} threads`);
-  return { name: BLAS_BACKEND, threads: inEffect ?? threads };
+  const library = blasConfig();
+  log(`backend blas: ${path}${library ? ` (${library})` : ""}, ${inEffect ?? threads} threads`);
+  return { name: BLAS_BACKEND, threads: inEffect ?? threads, library };
 }
 
 async function setupTensorflow(threads: number, log: (line: string) => void) {
@@ -64,7 +67,7 @@ async function setupTensorflow(threads: number, log: (line: string) => void) {
   }
   await activate("tensorflow");
   log(`backend tensorflow: tfjs-node`);
-  return { name: "tensorflow", threads };
+  return { name: "tensorflow", threads, library: null };
 }
 
 interface AdapterLike {
@@ -103,7 +106,7 @@ async function setupWebgpu(
   await activate("webgpu");
   const what = [adapter.info?.vendor, adapter.info?.description].filter(Boolean).join(" ");
   log(`backend webgpu: ${what || "adapter"}${software ? " (software adapter: slow)" : ""}`);
-  return { name: "webgpu", threads: 1 };
+  return { name: "webgpu", threads: 1, library: null };
 }
 
 /**
@@ -129,7 +132,7 @@ export async function setupBackend(
     case "cpu":
       await activate("cpu");
       log("backend cpu: pure JavaScript, single thread (very slow for training)");
-      return { name: "cpu", threads: 1 };
+      return { name: "cpu", threads: 1, library: null };
     case "auto": {
       const reasons: string[] = [];
       for (const attempt of [() => setupBlas(threads, log), () => setupWebgpu(true, log)]) {
@@ -143,7 +146,7 @@ export async function setupBackend(
       }
       await activate("cpu");
       log(`warning: auto fell back to the slow cpu backend (${reasons.join("; ")})`);
-      return { name: "cpu", threads: 1 };
+      return { name: "cpu", threads: 1, library: null };
     }
     default:
       throw new Error(`unknown backend "${name}": expected one of ${BACKENDS.join(", ")}`);

@@ -30,6 +30,7 @@ const SYMBOLS = {
   },
   openblas_set_num_threads: { parameters: ["i32"], result: "void", optional: true },
   openblas_get_num_threads: { parameters: [], result: "i32", optional: true },
+  openblas_get_config: { parameters: [], result: "pointer", optional: true },
 } as const;
 
 type BlasLibrary = Deno.DynamicLibrary<typeof SYMBOLS>;
@@ -150,4 +151,15 @@ export function setThreads(n: number): number | null {
   const symbols = lib().symbols;
   if (symbols.openblas_set_num_threads) symbols.openblas_set_num_threads(n);
   return symbols.openblas_get_num_threads ? symbols.openblas_get_num_threads() : null;
+}
+
+/**
+ * OpenBLAS' build and the CPU kernel it chose, e.g. "OpenBLAS 0.3.21 ... Cooperlake ...";
+ * null for other BLAS libraries. The kernel changes speed (and the last float digits).
+ */
+export function blasConfig(): string | null {
+  const symbols = lib().symbols;
+  if (!symbols.openblas_get_config) return null;
+  const pointer = symbols.openblas_get_config();
+  return pointer === null ? null : new Deno.UnsafePointerView(pointer).getCString().trim();
 }
