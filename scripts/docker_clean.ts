@@ -4,12 +4,11 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { dockerAvailable } from "../lib/sweep/docker.ts";
 import { cleanProject } from "../lib/sweep/clean.ts";
 import { imageTag } from "../lib/sweep/image.ts";
 import { fileURLToPath } from "node:url";
-import { scriptArgs } from "../lib/cli_args.ts";
+import { parseScriptFlags } from "../lib/cli_args.ts";
 
 const HELP = `Usage: deno task docker:clean [-- FLAGS]
 
@@ -22,26 +21,12 @@ org.mnist-deno.project=1, i.e. everything deno task image and the sweeps made.
   --help      this text`;
 
 async function main(): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: scriptArgs(),
-      strict: true,
-      allowPositionals: false,
-      options: {
-        "dry-run": { type: "boolean", default: false },
-        stale: { type: "boolean", default: false },
-        help: { type: "boolean", default: false },
-      },
-    }));
-  } catch (err) {
-    console.error(`docker:clean: ${(err as Error).message.split("\n")[0]} (see --help)`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const values = parseScriptFlags("docker:clean", HELP, {
+    "dry-run": { type: "boolean", default: false },
+    stale: { type: "boolean", default: false },
+    help: { type: "boolean", default: false },
+  });
+  if (typeof values === "number") return values;
   if (!await dockerAvailable()) {
     console.error("docker:clean: no Docker daemon answers (docker info failed)");
     return 1;

@@ -4,11 +4,10 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { dockerAvailable } from "../lib/sweep/docker.ts";
 import { buildImage, imageId, imageInputs, imageTag } from "../lib/sweep/image.ts";
-import { scriptArgs } from "../lib/cli_args.ts";
+import { parseScriptFlags } from "../lib/cli_args.ts";
 
 const HELP = `Usage: deno task image [-- FLAGS]
 
@@ -23,27 +22,13 @@ tests), so a changed tree gets a new tag. Skipped when that tag exists. The buil
   --help       this text`;
 
 async function main(): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: scriptArgs(),
-      strict: true,
-      allowPositionals: false,
-      options: {
-        "tag-only": { type: "boolean", default: false },
-        inputs: { type: "boolean", default: false },
-        force: { type: "boolean", default: false },
-        help: { type: "boolean", default: false },
-      },
-    }));
-  } catch (err) {
-    console.error(`image: ${(err as Error).message.split("\n")[0]} (see --help)`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const values = parseScriptFlags("image", HELP, {
+    "tag-only": { type: "boolean", default: false },
+    inputs: { type: "boolean", default: false },
+    force: { type: "boolean", default: false },
+    help: { type: "boolean", default: false },
+  });
+  if (typeof values === "number") return values;
   const root = fileURLToPath(new URL("..", import.meta.url));
   if (values.inputs) {
     for (const path of await imageInputs(root)) console.log(path);

@@ -4,11 +4,10 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { dirname, join, relative } from "node:path";
 import { buildReport, loadResults, selectTrials, writeReport } from "../lib/report.ts";
 import { textRenders } from "../lib/render.ts";
-import { scriptArgs } from "../lib/cli_args.ts";
+import { parseScriptFlags, scriptArgs } from "../lib/cli_args.ts";
 
 const HELP = `Usage: deno task report [-- options]
 
@@ -28,26 +27,14 @@ Records that are malformed, of another schema version or not 'ok' are left out w
 warning. Exit codes: 0 written, 1 no usable record (nothing written), 2 bad option.`;
 
 async function main(argv: string[]): Promise<number> {
-  let values;
-  try {
-    values = parseArgs({
-      args: argv,
-      options: {
-        results: { type: "string", default: "results" },
-        out: { type: "string" },
-        "include-subsets": { type: "boolean", default: false },
-        "no-png": { type: "boolean", default: false },
-        help: { type: "boolean", default: false },
-      },
-    }).values;
-  } catch (err) {
-    console.error(`report: ${(err as Error).message} (see --help)`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const values = parseScriptFlags("report", HELP, {
+    results: { type: "string", default: "results" },
+    out: { type: "string" },
+    "include-subsets": { type: "boolean", default: false },
+    "no-png": { type: "boolean", default: false },
+    help: { type: "boolean", default: false },
+  }, argv);
+  if (typeof values === "number") return values;
   const dir = values.results;
   const out = values.out ?? join(dir, "REPORT.md");
   const chartsDir = join(dir, "charts");

@@ -4,11 +4,10 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { sweepCommand } from "../lib/sweep/command.ts";
 import { ARG_SPECS } from "../lib/sweep/trial_args.ts";
-import { scriptArgs } from "../lib/cli_args.ts";
+import { parseScriptFlags } from "../lib/cli_args.ts";
 
 const HELP = `Usage: deno task sweep [-- FLAGS]      (epochs, lr, batch: one preset)
 
@@ -46,35 +45,21 @@ const trialOptions = Object.fromEntries(
 );
 
 function main(): Promise<number> | number {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: scriptArgs(),
-      strict: true,
-      allowPositionals: false,
-      options: {
-        ...trialOptions,
-        preset: { type: "string", multiple: true, default: [] },
-        grid: { type: "string", multiple: true, default: [] },
-        runner: { type: "string", default: "auto" },
-        jobs: { type: "string", default: "1" },
-        results: { type: "string", default: "results" },
-        "dry-run": { type: "boolean", default: false },
-        force: { type: "boolean", default: false },
-        cpus: { type: "string" },
-        memory: { type: "string", default: "4g" },
-        user: { type: "string" },
-        help: { type: "boolean", default: false },
-      },
-    }));
-  } catch (err) {
-    console.error(`sweep: ${(err as Error).message.split("\n")[0]} (see --help)`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const values = parseScriptFlags("sweep", HELP, {
+    ...trialOptions,
+    preset: { type: "string", multiple: true, default: [] },
+    grid: { type: "string", multiple: true, default: [] },
+    runner: { type: "string", default: "auto" },
+    jobs: { type: "string", default: "1" },
+    results: { type: "string", default: "results" },
+    "dry-run": { type: "boolean", default: false },
+    force: { type: "boolean", default: false },
+    cpus: { type: "string" },
+    memory: { type: "string", default: "4g" },
+    user: { type: "string" },
+    help: { type: "boolean", default: false },
+  });
+  if (typeof values === "number") return values;
   const trialFlags: Record<string, string | undefined> = {};
   const given = values as Record<string, unknown>;
   for (const s of ARG_SPECS) trialFlags[s.flag] = given[s.flag] as string | undefined;
