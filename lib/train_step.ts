@@ -7,6 +7,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Adadelta } from "./adadelta.ts";
 import { NUM_CLASSES } from "./data.ts";
+import { fusedStepFor } from "./fused_step.ts";
 
 /** Loss and number of correct predictions of one batch. */
 export interface BatchResult {
@@ -45,8 +46,28 @@ function inputs(images: Float32Array, oneHot: Float32Array, size: number) {
   };
 }
 
-/** Runs one training step on a batch and updates the model's variables in place. */
+/**
+ * Runs one training step on a batch and updates the model's variables in place: the fused
+ * step of `fused_step.ts` on the `blas` backend when it covers the model, else
+ * {@link tapeTrainStep}.
+ */
 export function trainStep(
+  model: tf.LayersModel,
+  vars: tf.Variable[],
+  optimizer: Adadelta,
+  images: Float32Array,
+  oneHot: Float32Array,
+  labels: Uint8Array,
+): BatchResult {
+  const fused = tf.getBackend() === "blas" && optimizer.fused ? fusedStepFor(model) : null;
+  if (fused === null) return tapeTrainStep(model, vars, optimizer, images, oneHot, labels);
+  const result = fused.computeGradients(images, labels);
+  optimizer.applyArrays(fused.vars, fused.grads);
+  return result;
+}
+
+/** One training step through TensorFlow.js' gradient tape (any backend). */
+export function tapeTrainStep(
   model: tf.LayersModel,
   vars: tf.Variable[],
   optimizer: Adadelta,
