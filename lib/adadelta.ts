@@ -9,34 +9,12 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
+import { adadeltaUpdate } from "./adadelta_update.ts";
 
-/**
- * One fused Adadelta step over flat arrays: updates `param`, `squareAvg` and `accDelta` in
- * place from `grad`.
- */
-export function adadeltaUpdate(
-  param: Float32Array,
-  grad: Float32Array,
-  squareAvg: Float32Array,
-  accDelta: Float32Array,
-  lr: number,
-  rho: number,
-  eps: number,
-): void {
-  const keep = 1 - rho;
-  for (let i = 0; i < param.length; i++) {
-    const g = grad[i];
-    const sa = Math.fround(rho * squareAvg[i] + keep * g * g);
-    squareAvg[i] = sa;
-    const ad = accDelta[i];
-    // One square root of the quotient (in float64) instead of two: 30 % faster here.
-    const delta = Math.fround(Math.sqrt((ad + eps) / (sa + eps)) * g);
-    accDelta[i] = rho * ad + keep * delta * delta;
-    param[i] -= lr * delta;
-  }
-}
+export { adadeltaUpdate };
 
-interface FlatState {
+/** The running averages of one variable, on CPU backends (in SharedArrayBuffers). */
+export interface FlatState {
   squareAvg: Float32Array;
   accDelta: Float32Array;
 }
@@ -91,6 +69,20 @@ export class Adadelta {
     vars.forEach((v, i) => this.#updateFlat(backend, v, grads[i]));
   }
 
+  /**
+   * The fused update's state of `v` (zeros at first), in SharedArrayBuffers so that another
+   * thread can update part of it (the fused training step does).
+   */
+  flatState(v: tf.Variable): FlatState {
+    let state = this.#flat.get(v);
+    if (!state) {
+      const zeros = () => new Float32Array(new SharedArrayBuffer(4 * v.size));
+      state = { squareAvg: zeros(), accDelta: zeros() };
+      this.#flat.set(v, state);
+    }
+    return state;
+  }
+
   #applyFused(backend: MathBackendCPU, vars: tf.Variable[], grads: tf.Tensor[]): void {
     vars.forEach((v, i) => {
       const g = grads[i];
@@ -110,11 +102,7 @@ export class Adadelta {
     if (v.dtype !== "float32" || grad.length !== v.size) {
       throw new Error(`Adadelta: variable ${v.name} and its gradient must be float32 of one size`);
     }
-    let state = this.#flat.get(v);
-    if (!state) {
-      state = { squareAvg: new Float32Array(v.size), accDelta: new Float32Array(v.size) };
-      this.#flat.set(v, state);
-    }
+    const state = this.flatState(v);
     if (backend.refCount(v.dataId) === 1) {
       const param = backend.data.get(v.dataId).values as Float32Array;
       adadeltaUpdate(param, grad, state.squareAvg, state.accDelta, lr, rho, eps);

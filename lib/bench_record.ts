@@ -44,4 +44,18 @@ export interface BenchRecord {
   entries: BenchEntry[];
   /** Ours over PyTorch's projected epoch time, per backend, when PyTorch ran. */
   ratioVsPytorch: Record<string, number> | null;
+  /** Whole epochs side by side (`--epochs N`), when asked. */
+  epochs?: EpochRuns[];
+  /** Median whole epoch of blas over PyTorch's, when both ran `--epochs`. */
+  epochRatioVsPytorch?: number | null;
+}
+
+/** Whole-epoch times of one implementation over the alternating runs of `--epochs N`. */
+export interface EpochRuns {
+  /** `blas` or `pytorch`. */
+  name: string;
+  /** Wall seconds of each epoch (60k train at batch 128 + 10k test), in run order. */
+  seconds: number[];
+  /** Test accuracy after each epoch, as a fraction. */
+  valAcc: number[];
 }

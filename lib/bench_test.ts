@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   BenchUsageError,
+  epochRatio,
   formatBenchTable,
   median,
   parseBenchArgs,
@@ -8,6 +9,8 @@ import {
   ratiosVsPytorch,
 } from "./bench.ts";
 import type { BenchEntry, BenchRecord } from "./bench_record.ts";
+import { ANCHOR_SCRIPT, benchEpochs, pytorchOneEpoch } from "./bench_epoch.ts";
+import { loadMnist, packageDataDir } from "./data.ts";
 
 Deno.test("median of odd and even counts, unsorted input left alone", () => {
   const xs = [5, 1, 3];
@@ -33,6 +36,8 @@ Deno.test("bench flags: defaults and parsed values", () => {
   assert.equal(d.backends, null);
   assert.equal(d.threads, null);
   assert.equal(d.vsPytorch, false);
+  assert.equal(d.epochs, 0);
+  assert.equal(parseBenchArgs(["--epochs", "3"]).epochs, 3);
   const o = parseBenchArgs([
     "--backends",
     "blas,cpu",
@@ -63,6 +68,7 @@ Deno.test("bench flags: bad values give one-line usage errors naming the flag", 
     [["--backends", "blas,tpu"], /unknown backend "tpu".*blas, tensorflow, webgpu, cpu/],
     [["--backends", "auto"], /unknown backend "auto"/],
     [["--frobnicate"], /frobnicate/],
+    [["--epochs", "0"], /--epochs must be a positive integer, got "0"/],
   ];
   for (const [argv, re] of cases) {
     assert.throws(() => parseBenchArgs(argv), (e: Error) => {
@@ -120,4 +126,64 @@ Deno.test("scripts/bench.ts: --help exits 0, a bad flag exits 2 with one line", 
   const err = new TextDecoder().decode(bad.stderr).trim();
   assert.match(err, /^error: /);
   assert.equal(err.split("\n").length, 1);
+});
+
+Deno.test("whole epochs: medians, ratio and the printed table", () => {
+  const epochs = [
+    { name: "blas", seconds: [30, 20, 25], valAcc: [0.985, 0.985, 0.985] },
+    { name: "pytorch", seconds: [40, 50], valAcc: [0.98, 0.98] },
+  ];
+  assert.equal(epochRatio(epochs), 25 / 45);
+  assert.equal(epochRatio(epochs.slice(0, 1)), null);
+  const record: BenchRecord = {
+    schema: 1,
+    kind: "bench",
+    startedAt: "",
+    endedAt: "",
+    machine: { cpu: "x", cores: 2, os: "linux", arch: "x86_64" },
+    entries: [],
+    ratioVsPytorch: null,
+    epochs,
+    epochRatioVsPytorch: epochRatio(epochs),
+  };
+  const table = formatBenchTable(record, [128]);
+  assert.match(table, /\| blas \| 30\.00, 20\.00, 25\.00 \| 25\.00 s \| 98\.50 % \|/);
+  assert.match(table, /\| pytorch \| 40\.00, 50\.00 \| 45\.00 s \| 98\.00 % \|/);
+  assert.match(table, /blas \/ pytorch whole epoch: 0\.56/);
+});
+
+Deno.test("whole epochs: a missing anchor script is named, not fatal", async () => {
+  const r = await pytorchOneEpoch(packageDataDir(), 1, "/usr/bin/python3", "/nonexistent/a.py");
+  assert.equal(r, "no anchor script at /nonexistent/a.py");
+});
+
+Deno.test("whole epochs: ours and the anchor on a subset, alternating", async () => {
+  // The anchor reads LIMIT_TRAIN / LIMIT_TEST; ours gets the same subset.
+  Deno.env.set("LIMIT_TRAIN", "512");
+  Deno.env.set("LIMIT_TEST", "256");
+  try {
+    const data = await loadMnist({ limitTrain: 512, limitTest: 256 });
+    const notes: string[] = [];
+    const runs = await benchEpochs(data, packageDataDir(), 2, 2, (l) => notes.push(l));
+    const ours = runs[0];
+    assert.equal(ours.name, "blas");
+    assert.equal(ours.seconds.length, 2);
+    assert.ok(ours.seconds.every((s) => s > 0 && s < 60), `${ours.seconds}`);
+    assert.ok(ours.valAcc.every((a) => a > 0.2 && a <= 1), `${ours.valAcc}`);
+    const torch = await pytorchOneEpoch(packageDataDir(), 1);
+    if (typeof torch === "string") {
+      // No python3 with torch here (or no anchor): blas alone, and the note says why.
+      assert.equal(runs.length, 1);
+      assert.ok(notes.some((n) => n.startsWith("note: PyTorch epochs skipped")), `${notes}`);
+    } else {
+      assert.equal(runs[1].name, "pytorch");
+      assert.equal(runs[1].seconds.length, 2);
+      assert.ok(runs[1].valAcc.every((a) => a > 0.2 && a <= 1), `${runs[1].valAcc}`);
+      assert.ok(epochRatio(runs)! > 0);
+      assert.ok(ANCHOR_SCRIPT.endsWith("shared/anchors/torch_mnist.py"));
+    }
+  } finally {
+    Deno.env.delete("LIMIT_TRAIN");
+    Deno.env.delete("LIMIT_TEST");
+  }
 });

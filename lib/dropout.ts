@@ -8,26 +8,9 @@
 import * as tf from "@tensorflow/tfjs";
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import { alloc } from "./backend/kernels/util.ts";
+import { fillDropoutMask } from "./dropout_mask.ts";
 
-/**
- * Fills `mask` with 0 (dropped, probability `rate`) or 1/(1-rate) (kept), drawing one
- * mulberry32 number per element from `seed`: element i is dropped exactly when the i-th
- * `new Rng(seed).next()` is below `rate`.
- */
-export function fillDropoutMask(mask: Float32Array, rate: number, seed: number): Float32Array {
-  const threshold = rate * 4294967296;
-  const scale = 1 / (1 - rate);
-  let s = seed >>> 0;
-  for (let i = 0; i < mask.length; i++) {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    // Branch-free keep = u >= threshold: (u - threshold) / 2^33 lies in (-0.5, 0.5).
-    const keep = (((t ^ (t >>> 14)) >>> 0) - threshold) / 8589934592 + 1;
-    mask[i] = (keep | 0) * scale;
-  }
-  return mask;
-}
+export { fillDropoutMask };
 
 /** Constructor arguments of {@link SeededDropout}. */
 export interface SeededDropoutArgs {

@@ -12,10 +12,18 @@
 import * as tf from "@tensorflow/tfjs";
 import { backend_util } from "@tensorflow/tfjs-core";
 import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
-import { sgemm } from "./backend/openblas.ts";
-import { col2imAdd, epilogue, fillRows, im2col } from "./backend/kernels/conv2d.ts";
-import { maxPool2x2 } from "./backend/kernels/pool.ts";
-import { fillDropoutMask, SeededDropout } from "./dropout.ts";
+import { blasThreads, setThreads } from "./backend/openblas.ts";
+import { SeededDropout } from "./dropout.ts";
+import type { Adadelta } from "./adadelta.ts";
+import { FusedHelper } from "./fused_helper.ts";
+import {
+  buildContext,
+  type Context,
+  type Layout,
+  Phase,
+  rowsPhase,
+  weightsPhase,
+} from "./fused_kernels.ts";
 
 type ConvInfo = backend_util.Conv2DInfo;
 
@@ -143,179 +151,153 @@ export function planFusedStep(model: tf.LayersModel): FusedPlan | string {
   return { input: inShape.slice(1) as [number, number, number], convs, pooled, poolDropout, dense };
 }
 
-/** Loss, correct count and (for tests) the gradients of one fused step. */
+/** Mean loss and correct count of one fused step. */
 export interface FusedStepResult {
   /** Mean NLL over the batch. */
   loss: number;
   correct: number;
 }
 
-/** Rows per sgemm call of the shifted convolutions (keeps the operands in cache). */
-const CHUNK_ROWS = 4096;
-
-/** Values of a variable held by a CPU backend. */
-function valuesOf(backend: MathBackendCPU, v: tf.Variable): Float32Array {
-  return backend.data.get(v.dataId).values as Float32Array;
+/** The layout (shapes only) of a plan for batches of up to `capacity`. */
+function layoutOf(plan: FusedPlan, capacity: number): Layout {
+  return {
+    capacity,
+    input: plan.input,
+    convs: plan.convs.map((c) => c.info),
+    pooled: plan.pooled,
+    poolDropout: plan.poolDropout?.rate ?? null,
+    dense: plan.dense.map((d) => ({
+      inputs: d.inputs,
+      units: d.units,
+      relu: d.relu,
+      dropout: d.dropout?.rate ?? null,
+    })),
+  };
 }
 
-/** Offset in rows of filter tap (ky, kx) in a grid of width w. */
-function tapShift(info: ConvInfo, tap: number): number {
-  return Math.floor(tap / info.filterWidth) * info.inWidth + (tap % info.filterWidth);
-}
-
-/** Images per chunk of the shifted convolution for images of `imageRows` grid rows. */
-function imagesPerChunk(imageRows: number): number {
-  return Math.max(1, Math.floor(CHUNK_ROWS / imageRows));
-}
-
-/** Largest tap shift: the rows a shifted convolution reads past its last output. */
-function maxShift(info: ConvInfo): number {
-  return tapShift(info, info.filterHeight * info.filterWidth - 1);
-}
-
-/**
- * dst = act > 0 ? grad * mask : 0 (mask optional; dst may be grad), with per-channel sums of
- * dst added to `sums` when given (channels = sums.length). Branch-free on the bits of `act`.
- */
-function reluGradInto(
-  dst: Float32Array,
-  grad: Float32Array,
-  mask: Float32Array | null,
-  act: Float32Array,
-  sums: Float64Array | null,
-) {
-  const di = new Int32Array(dst.buffer, dst.byteOffset, dst.length);
-  const ai = new Int32Array(act.buffer, act.byteOffset, dst.length);
-  const n = dst.length;
-  if (mask) { for (let i = 0; i < n; i++) dst[i] = grad[i] * mask[i]; }
-  else if (dst !== grad) dst.set(grad.subarray(0, n));
-  if (sums === null) {
-    for (let i = 0; i < n; i++) {
-      const v = ai[i];
-      di[i] &= ~(v >> 31) & ((v | -v) >> 31);
-    }
-    return;
-  }
-  const c = sums.length;
-  for (let i = 0; i < n;) {
-    for (let k = 0; k < c; k++, i++) {
-      const v = ai[i];
-      di[i] &= ~(v >> 31) & ((v | -v) >> 31);
-      sums[k] += dst[i];
-    }
-  }
+/** The dropout seed of the next step (random when the caller set none, as in the layer). */
+function dropoutSeed(layer: SeededDropout): number {
+  return layer.seed ?? Math.floor(Math.random() * 4294967296);
 }
 
 /**
- * Writes pooled gradients `values` (or zeros, when null) to their argmax positions in `dz`;
- * argmax offsets count from the start of chunks of `per` images (`gridImage` and
- * `pooledImage` floats per image).
+ * The training step of one model on the `blas` backend. Each step splits the batch in two
+ * halves, one per thread (this one and a helper), in two phases: forward pass, loss and
+ * input gradients ({@link rowsPhase}), then weight gradients ({@link weightsPhase}); BLAS
+ * runs single-threaded inside each. The variables' values move into SharedArrayBuffers.
  */
-function scatterPooled(
-  dz: Float32Array,
-  values: Float32Array | null,
-  argmax: Int32Array,
-  n: number,
-  per: number,
-  gridImage: number,
-  pooledImage: number,
-) {
-  for (let n0 = 0; n0 < n; n0 += per) {
-    const base = n0 * gridImage;
-    const p1 = Math.min(n, n0 + per) * pooledImage;
-    for (let i = n0 * pooledImage; i < p1; i++) {
-      const at = argmax[i];
-      if (at >= 0) dz[base + at] = values === null ? 0 : values[i];
-    }
-  }
-}
-
-/** Column sums of a rows x cols matrix into `out`. */
-function columnSums(m: Float32Array, rows: number, cols: number, out: Float32Array) {
-  const s = new Float64Array(cols);
-  for (let r = 0, i = 0; r < rows; r++) for (let k = 0; k < cols; k++, i++) s[k] += m[i];
-  out.set(s);
-}
-
-/** Per-batch-capacity buffers of a fused step. */
-class Buffers {
-  readonly capacity: number;
-  /** im2col columns and ReLU outputs of the convolutions before the last. */
-  cols: Float32Array[] = [];
-  acts: Float32Array[] = [];
-  /** Gradient w.r.t. each convolution's input (index j: input of conv j, j >= 1). */
-  dIn: Float32Array[] = [];
-  grid: Float32Array;
-  /** dz of the last convolution at its input's resolution, after `lead` zero rows. */
-  dzGrid: Float32Array;
-  /** True while dzGrid is all zeros. */
-  dzClean = true;
-  argmax: Int32Array;
-  pooled: Float32Array;
-  poolMask: Float32Array;
-  poolOut: Float32Array;
-  dPool: Float32Array;
-  dense: { act: Float32Array; mask: Float32Array; out: Float32Array; dz: Float32Array }[];
-
-  constructor(plan: FusedPlan, n: number) {
-    this.capacity = n;
-    const convs = plan.convs;
-    for (let j = 0; j < convs.length - 1; j++) {
-      const { info } = convs[j];
-      const rows = n * info.outHeight * info.outWidth;
-      this.cols.push(
-        new Float32Array(rows * info.filterHeight * info.filterWidth * info.inChannels),
-      );
-      this.acts.push(new Float32Array(rows * info.outChannels));
-    }
-    for (let j = 1; j < convs.length; j++) {
-      const { info } = convs[j];
-      this.dIn[j] = new Float32Array(n * info.inHeight * info.inWidth * info.inChannels);
-    }
-    const last = convs[convs.length - 1].info;
-    const gridRows = n * last.inHeight * last.inWidth;
-    const imageRows = last.inHeight * last.inWidth;
-    this.grid = new Float32Array(
-      Math.min(n, imagesPerChunk(imageRows)) * imageRows * last.outChannels,
-    );
-    this.dzGrid = new Float32Array((maxShift(last) + gridRows) * last.outChannels);
-    const pooledSize = n * plan.pooled[0] * plan.pooled[1] * last.outChannels;
-    this.argmax = new Int32Array(pooledSize);
-    this.pooled = new Float32Array(pooledSize);
-    this.poolMask = new Float32Array(plan.poolDropout ? pooledSize : 0);
-    this.poolOut = plan.poolDropout ? new Float32Array(pooledSize) : this.pooled;
-    this.dPool = new Float32Array(pooledSize);
-    this.dense = plan.dense.map((d) => {
-      const act = new Float32Array(n * d.units);
-      const dropout = d.dropout !== null;
-      return {
-        act,
-        mask: new Float32Array(dropout ? n * d.units : 0),
-        out: dropout ? new Float32Array(n * d.units) : act,
-        dz: new Float32Array(n * d.units),
-      };
-    });
-  }
-}
-
-/** The training step of one model on the `blas` backend. */
 export class FusedStep {
   readonly plan: FusedPlan;
-  /** The trainable variables in the model's order, and their gradients after a step. */
+  /** The trainable variables, kernel then bias per layer (convolutions first). */
   readonly vars: tf.Variable[];
-  readonly grads: Float32Array[];
-  /** When set, time spent per part of the step accumulates here (ms, by label). */
+  /** Threads for a step: 2 uses a helper thread, 1 runs both halves here (same results). */
+  threads: number;
+  /** When set, time spent per phase accumulates here (ms, by label). */
   profile: Map<string, number> | null = null;
-  #buffers: Buffers | null = null;
+  #ctx: Context | null = null;
+  #helper: FusedHelper | null = null;
+  /**
+   * What the dz grid holds: null when all zeros, else the batch size of the step that
+   * scattered into it (which the next step of that size clears), or "unknown" after a step
+   * that failed half-way.
+   */
+  #scattered: number | "unknown" | null = null;
 
-  /** Prepares the step for a plan from {@link planFusedStep}. */
-  constructor(plan: FusedPlan) {
+  /**
+   * Prepares the step for a plan from {@link planFusedStep}; `threads` defaults to 2 when
+   * BLAS was given at least 2 threads.
+   */
+  constructor(plan: FusedPlan, threads?: number) {
     this.plan = plan;
+    this.threads = threads ?? Math.min(2, blasThreads() ?? 1);
     this.vars = [
       ...plan.convs.flatMap((c) => [c.kernel, c.bias]),
       ...plan.dense.flatMap((d) => [d.kernel, d.bias]),
     ];
-    this.grads = this.vars.map((v) => new Float32Array(v.size));
+  }
+
+  /** Gradients of the last {@link computeGradients}, same order as {@link vars}. */
+  get grads(): Float32Array[] {
+    if (!this.#ctx) throw new Error("fused step: no step computed yet");
+    return this.#ctx.grads;
+  }
+
+  /** Stops the helper thread (a later step starts a new one). */
+  close(): void {
+    this.#helper?.close();
+    this.#helper = null;
+  }
+
+  /**
+   * The context for a batch of n: rebuilt when the batch outgrows it or a variable's values
+   * are not the shared arrays it views (moving them into SharedArrayBuffers).
+   */
+  #context(backend: MathBackendCPU, n: number, optimizer: Adadelta | null): Context {
+    let moved = false;
+    const values = this.vars.map((v) => {
+      const data = backend.data.get(v.dataId);
+      const current = data.values as Float32Array;
+      if (current.buffer instanceof SharedArrayBuffer && current.length === v.size) {
+        return current;
+      }
+      const shared = new Float32Array(new SharedArrayBuffer(4 * v.size));
+      shared.set(current.subarray(0, v.size));
+      data.values = shared;
+      moved = true;
+      return shared;
+    });
+    const denseKernels = this.plan.dense.map((d) => d.kernel);
+    const state = optimizer ? denseKernels.map((v) => optimizer.flatState(v)) : [];
+    const ctx = this.#ctx;
+    if (
+      !moved && ctx !== null && ctx.layout.capacity >= n &&
+      ctx.weights.every((w, i) => w === values[i]) &&
+      ctx.state.length === state.length &&
+      ctx.state.every((s, j) => s.squareAvg.buffer === state[j].squareAvg.buffer)
+    ) {
+      return ctx;
+    }
+    this.close();
+    const fresh = buildContext(
+      layoutOf(this.plan, Math.max(n, ctx?.layout.capacity ?? 0)),
+      values.map((v) => v.buffer as SharedArrayBuffer),
+      state.flatMap((s) => [s.squareAvg.buffer, s.accDelta.buffer] as SharedArrayBuffer[]),
+    );
+    // buildContext made its own views of the weights; use the variables' arrays themselves.
+    fresh.weights = values;
+    this.#ctx = fresh;
+    this.#scattered = null;
+    return fresh;
+  }
+
+  /**
+   * Runs a phase for both halves, here and on the helper or both here, with BLAS on one
+   * thread either way (so that results do not depend on the thread count).
+   */
+  #run(phase: number, n: number, h: number, numbers: number[], clear: boolean) {
+    const ctx = this.#ctx!;
+    const here = (t: number, n0: number, n1: number) => {
+      if (phase === Phase.rows) rowsPhase(ctx, t, n, n0, n1, numbers, clear);
+      else weightsPhase(ctx, t, n, n0, n1, numbers.length > 0 ? numbers : null);
+    };
+    const before = blasThreads();
+    setThreads(1);
+    try {
+      if (this.threads < 2) {
+        here(0, 0, h);
+        here(1, h, n);
+        return;
+      }
+      this.#helper ??= new FusedHelper(ctx);
+      this.#helper.start(phase, 1, n, h, n, numbers, clear);
+      try {
+        here(0, 0, h);
+      } finally {
+        this.#helper.wait();
+      }
+    } finally {
+      if (before !== null) setThreads(before);
+    }
   }
 
   /**
@@ -323,6 +305,18 @@ export class FusedStep {
    * {@link grads} and returns the mean NLL and correct count. Variables are not changed.
    */
   computeGradients(images: Float32Array, labels: Uint8Array): FusedStepResult {
+    return this.#step(images, labels, null);
+  }
+
+  /**
+   * One training step: {@link computeGradients}, then `optimizer`'s update of every
+   * variable (the dense kernels' on both threads, within the weight-gradient phase).
+   */
+  train(images: Float32Array, labels: Uint8Array, optimizer: Adadelta): FusedStepResult {
+    return this.#step(images, labels, optimizer);
+  }
+
+  #step(images: Float32Array, labels: Uint8Array, optimizer: Adadelta | null): FusedStepResult {
     const backend = tf.backend();
     if (!(backend instanceof MathBackendCPU)) throw new Error("fused step: needs the blas backend");
     const { plan } = this;
@@ -331,12 +325,10 @@ export class FusedStep {
     if (n === 0 || images.length !== n * ih * iw * ic) {
       throw new Error(`fused step: expected ${n} images of ${ih}x${iw}x${ic}`);
     }
-    if (!this.#buffers || this.#buffers.capacity < n) this.#buffers = new Buffers(plan, n);
-    const buf = this.#buffers;
-    const value = (v: tf.Variable) => valuesOf(backend, v);
-    const convs = plan.convs;
-    const grads = this.grads;
-
+    const classes = plan.dense[plan.dense.length - 1].units;
+    for (const label of labels) {
+      if (label >= classes) throw new Error(`fused step: label ${label} >= ${classes} classes`);
+    }
     const profile = this.profile;
     let t0 = profile ? performance.now() : 0;
     const mark = (label: string) => {
@@ -346,299 +338,66 @@ export class FusedStep {
       t0 = now;
     };
 
-    // Convolutions before the last: im2col, bias first, sgemm adds, ReLU.
-    let input = images;
-    for (let j = 0; j < convs.length - 1; j++) {
-      const { info, kernel, bias } = convs[j];
-      const rows = n * info.outHeight * info.outWidth;
-      const k = info.filterHeight * info.filterWidth * info.inChannels;
-      const co = info.outChannels;
-      const col = buf.cols[j].subarray(0, rows * k);
-      const act = buf.acts[j].subarray(0, rows * co);
-      im2col(input, info, 0, n, col);
-      fillRows(act, value(bias));
-      sgemm(false, false, rows, co, k, 1, col, k, value(kernel), co, 1, act, co);
-      epilogue(act, rows, co, null, true);
-      input = act;
-    }
+    const ctx = this.#context(backend, n, optimizer);
+    ctx.images.set(images);
+    ctx.labels.set(labels);
+    const seeds = [plan.poolDropout, ...plan.dense.map((d) => d.dropout)]
+      .filter((d): d is SeededDropout => d !== null)
+      .map(dropoutSeed);
+    // The dz grid holds the last step's scatter: the threads clear their own images when
+    // the halves are the same as then, else it is cleared here.
+    const clear = this.#scattered === n;
+    if (this.#scattered !== null && !clear) ctx.dzGrid.fill(0);
+    this.#scattered = "unknown"; // until the phase below completes
+    const h = n >> 1;
+    mark("setup");
+    this.#run(Phase.rows, n, h, seeds, clear);
+    this.#scattered = n;
+    mark("forward, loss, input gradients (2 halves)");
+    const update = optimizer ? [optimizer.learningRate, optimizer.rho, optimizer.eps] : [];
+    this.#run(Phase.weights, n, h, update, false);
+    mark("weight gradients (2 halves)");
 
-    mark("forward: convolutions before the last");
-    // The last convolution as shifted GEMMs into a grid at its input's resolution, then
-    // max pool with argmax, bias and ReLU on the pooled values (max commutes with both).
-    const last = convs[convs.length - 1];
-    const li = last.info;
-    const ci = li.inChannels, co = li.outChannels;
-    const taps = li.filterHeight * li.filterWidth;
-    const gridRows = n * li.inHeight * li.inWidth;
-    const valid = gridRows - maxShift(li);
-    const lastW = value(last.kernel);
-    const [ph, pw] = plan.pooled;
-    const pooledSize = n * ph * pw * co;
-    const pooled = buf.pooled.subarray(0, pooledSize);
-    const argmax = buf.argmax.subarray(0, pooledSize);
-    const imageRows = li.inHeight * li.inWidth, pooledImage = ph * pw * co;
-    // A few images at a time, pooled while their grid is still in cache; the argmax offsets
-    // count from the start of their chunk (the backward pass walks the same chunks).
-    const per = imagesPerChunk(imageRows);
-    for (let n0 = 0; n0 < n; n0 += per) {
-      const count = Math.min(per, n - n0);
-      const r0 = n0 * imageRows, r1 = Math.min(valid, r0 + count * imageRows);
-      const grid = buf.grid.subarray(0, count * imageRows * co);
-      for (let t = 0; t < taps; t++) {
-        const s = tapShift(li, t);
-        sgemm(
-          false,
-          false,
-          r1 - r0,
-          co,
-          ci,
-          1,
-          input.subarray((r0 + s) * ci, (r1 + s) * ci),
-          ci,
-          lastW.subarray(t * ci * co, (t + 1) * ci * co),
-          co,
-          t === 0 ? 0 : 1,
-          grid,
-          co,
-        );
-      }
-      mark("forward: last convolution (sgemm)");
-      const p0 = n0 * pooledImage, p1 = p0 + count * pooledImage;
-      const pooledChunk = pooled.subarray(p0, p1);
-      maxPool2x2(
-        grid,
-        pooledChunk,
-        argmax.subarray(p0, p1),
-        count,
-        li.inHeight,
-        li.inWidth,
-        co,
-        ph,
-        pw,
-      );
-      epilogue(pooledChunk, count * ph * pw, co, value(last.bias), true);
-      mark("forward: max pool, bias, ReLU");
-    }
-
-    let act = pooled;
-    if (plan.poolDropout) {
-      const mask = buf.poolMask.subarray(0, pooledSize);
-      fillDropoutMask(mask, plan.poolDropout.rate, dropoutSeed(plan.poolDropout));
-      act = buf.poolOut.subarray(0, pooledSize);
-      for (let i = 0; i < pooledSize; i++) act[i] = pooled[i] * mask[i];
-    }
-
-    mark("forward: dropout after the pool");
-    // Dense layers.
-    const dense = plan.dense;
-    const denseIn: Float32Array[] = [];
-    for (let j = 0; j < dense.length; j++) {
-      const d = dense[j];
-      const b = buf.dense[j];
-      denseIn.push(act);
-      const z = b.act.subarray(0, n * d.units);
-      fillRows(z, value(d.bias));
-      sgemm(
-        false,
-        false,
-        n,
-        d.units,
-        d.inputs,
-        1,
-        act,
-        d.inputs,
-        value(d.kernel),
-        d.units,
-        1,
-        z,
-        d.units,
-      );
-      if (d.relu) epilogue(z, n, d.units, null, true);
-      act = z;
-      if (d.dropout) {
-        const mask = b.mask.subarray(0, n * d.units);
-        fillDropoutMask(mask, d.dropout.rate, dropoutSeed(d.dropout));
-        act = b.out.subarray(0, n * d.units);
-        for (let i = 0; i < act.length; i++) act[i] = z[i] * mask[i];
-      }
-    }
-
-    mark("forward: dense layers");
-    // Log-softmax, loss, accuracy and its gradient (softmax - one-hot) / n.
-    const outLayer = dense[dense.length - 1];
-    const classes = outLayer.units;
-    const logits = buf.dense[dense.length - 1].act;
-    const dLogits = buf.dense[dense.length - 1].dz;
-    let lossSum = 0, correct = 0;
-    for (let r = 0; r < n; r++) {
-      const o = r * classes;
-      let max = -Infinity, best = 0;
-      for (let k = 0; k < classes; k++) {
-        if (logits[o + k] > max) {
-          max = logits[o + k];
-          best = k;
+    // Add up the two halves' partial results.
+    const { slots, sums, convDw, grads } = ctx;
+    const other = slots.size;
+    const convs = ctx.layout.convs;
+    convs.forEach((info, j) => {
+      const g = grads[2 * j], a = convDw[0][j], b = convDw[1][j];
+      if (j < convs.length - 1) {
+        for (let i = 0; i < g.length; i++) g[i] = a[i] + b[i];
+      } else {
+        // Stored per tap as [out][in]; the kernel is [in][out].
+        const ci = info.inChannels, co = info.outChannels;
+        for (let base = 0; base < g.length; base += ci * co) {
+          for (let o = 0; o < co; o++) {
+            for (let c = 0; c < ci; c++) {
+              const at = base + o * ci + c;
+              g[base + c * co + o] = a[at] + b[at];
+            }
+          }
         }
       }
-      let sum = 0;
-      for (let k = 0; k < classes; k++) sum += Math.exp(logits[o + k] - max);
-      const logSum = Math.log(sum);
-      const label = labels[r];
-      if (label >= classes) throw new Error(`fused step: label ${label} >= ${classes} classes`);
-      for (let k = 0; k < classes; k++) {
-        const logp = Math.fround(logits[o + k] - max - logSum);
-        logits[o + k] = logp;
-        dLogits[o + k] = (Math.exp(logp) - (k === label ? 1 : 0)) / n;
-      }
-      lossSum -= logits[o + label];
-      if (best === label) correct++;
-    }
-
-    // Dense gradients, last to first; dL/d(input) of layer j lands in layer j-1's dz buffer,
-    // where the previous layer's dropout mask and ReLU mask turn it into that layer's dz.
-    const gradBase = 2 * convs.length;
-    for (let j = dense.length - 1; j >= 0; j--) {
-      const d = dense[j];
-      const dz = buf.dense[j].dz.subarray(0, n * d.units);
-      const gw = grads[gradBase + 2 * j];
-      sgemm(
-        true,
-        false,
-        d.inputs,
-        d.units,
-        n,
-        1,
-        denseIn[j],
-        d.inputs,
-        dz,
-        d.units,
-        0,
-        gw,
-        d.units,
+      const bias = grads[2 * j + 1], s = slots.conv[j];
+      for (let k = 0; k < bias.length; k++) bias[k] = sums[s + k] + sums[other + s + k];
+    });
+    ctx.layout.dense.forEach((_, j) => {
+      const bias = grads[2 * convs.length + 2 * j + 1], s = slots.dense[j];
+      for (let k = 0; k < bias.length; k++) bias[k] = sums[s + k] + sums[other + s + k];
+    });
+    const lossSum = sums[slots.loss] + sums[other + slots.loss];
+    const correct = sums[slots.loss + 1] + sums[other + slots.loss + 1];
+    mark("add up the halves");
+    if (optimizer) {
+      // The dense kernels were updated in the weights phase; the rest here.
+      const rest = this.vars.map((_, i) => i).filter((i) =>
+        i < 2 * convs.length || (i - 2 * convs.length) % 2 === 1
       );
-      columnSums(dz, n, d.units, grads[gradBase + 2 * j + 1]);
-      const dInput = (j > 0 ? buf.dense[j - 1].dz : buf.dPool).subarray(0, n * d.inputs);
-      const w = value(d.kernel);
-      sgemm(false, true, n, d.inputs, d.units, 1, dz, d.units, w, d.units, 0, dInput, d.inputs);
-      if (j > 0) {
-        const p = dense[j - 1], pb = buf.dense[j - 1];
-        const mask = p.dropout ? pb.mask.subarray(0, dInput.length) : null;
-        reluGradInto(dInput, dInput, mask, pb.act, null);
-      }
+      optimizer.applyArrays(rest.map((i) => this.vars[i]), rest.map((i) => grads[i]));
+      mark("Adadelta (convolutions, biases)");
     }
-
-    mark("backward: dense layers");
-    // Max pool, bias and ReLU gradient: dz of the pooled values, scattered to the argmax.
-    const dPool = buf.dPool.subarray(0, pooledSize);
-    const biasSums = new Float64Array(co);
-    reluGradInto(
-      dPool,
-      dPool,
-      plan.poolDropout ? buf.poolMask.subarray(0, pooledSize) : null,
-      pooled,
-      biasSums,
-    );
-    grads[2 * (convs.length - 1) + 1].set(biasSums);
-    const lead = maxShift(li) * co;
-    const dzAll = buf.dzGrid;
-    const dz = dzAll.subarray(lead, lead + gridRows * co);
-    // The grid is zero but for what the last step scattered, which it cleared after use
-    // (unless that step failed half-way).
-    if (!buf.dzClean) dzAll.fill(0);
-    buf.dzClean = false;
-    scatterPooled(dz, dPool, argmax, n, per, imageRows * co, pooledImage);
-
-    mark("backward: pool, ReLU, bias, scatter");
-    // Filter gradient of the last convolution: per tap, dz^T x shifted, then transposed.
-    const dwT = new Float32Array(taps * ci * co);
-    const chunk = per * imageRows;
-    for (let r0 = 0; r0 < valid; r0 += chunk) {
-      const r1 = Math.min(valid, r0 + chunk);
-      for (let t = 0; t < taps; t++) {
-        const s = tapShift(li, t);
-        sgemm(
-          true,
-          false,
-          co,
-          ci,
-          r1 - r0,
-          1,
-          dz.subarray(r0 * co, r1 * co),
-          co,
-          input.subarray((r0 + s) * ci, (r1 + s) * ci),
-          ci,
-          r0 === 0 ? 0 : 1,
-          dwT.subarray(t * ci * co, (t + 1) * ci * co),
-          ci,
-        );
-      }
-    }
-    const gLastW = grads[2 * (convs.length - 1)];
-    for (let t = 0; t < taps; t++) {
-      const base = t * ci * co;
-      for (let o = 0; o < co; o++) {
-        for (let c = 0; c < ci; c++) gLastW[base + c * co + o] = dwT[base + o * ci + c];
-      }
-    }
-
-    mark("backward: last convolution, filter (sgemm)");
-    // Input gradient of the last convolution (when another convolution feeds it): per tap,
-    // dz shifted back by the tap (the lead zero rows cover the start) times W[tap]^T.
-    if (convs.length > 1) {
-      const dIn = buf.dIn[convs.length - 1];
-      for (let r0 = 0; r0 < gridRows; r0 += CHUNK_ROWS) {
-        const r1 = Math.min(gridRows, r0 + CHUNK_ROWS);
-        for (let t = 0; t < taps; t++) {
-          const s = tapShift(li, t) * co;
-          sgemm(
-            false,
-            true,
-            r1 - r0,
-            ci,
-            co,
-            1,
-            dzAll.subarray(lead + r0 * co - s, lead + r1 * co - s),
-            co,
-            lastW.subarray(t * ci * co, (t + 1) * ci * co),
-            co,
-            t === 0 ? 0 : 1,
-            dIn.subarray(r0 * ci, r1 * ci),
-            ci,
-          );
-        }
-      }
-    }
-
-    scatterPooled(dz, null, argmax, n, per, imageRows * co, pooledImage);
-    buf.dzClean = true;
-    mark("backward: last convolution, input (sgemm)");
-    // The convolutions before the last, last to first: ReLU mask and bias sum, filter
-    // gradient from the saved columns, input gradient through col2im (not for the images).
-    for (let j = convs.length - 2; j >= 0; j--) {
-      const { info, kernel } = convs[j];
-      const rows = n * info.outHeight * info.outWidth;
-      const k = info.filterHeight * info.filterWidth * info.inChannels;
-      const cco = info.outChannels;
-      const dzj = buf.dIn[j + 1].subarray(0, rows * cco);
-      const sums = new Float64Array(cco);
-      reluGradInto(dzj, dzj, null, buf.acts[j], sums);
-      grads[2 * j + 1].set(sums);
-      const col = buf.cols[j].subarray(0, rows * k);
-      sgemm(true, false, k, cco, rows, 1, col, k, dzj, cco, 0, grads[2 * j], cco);
-      if (j > 0) {
-        sgemm(false, true, rows, k, cco, 1, dzj, cco, value(kernel), cco, 0, col, k);
-        const dx = buf.dIn[j].subarray(0, n * info.inHeight * info.inWidth * info.inChannels);
-        dx.fill(0);
-        col2imAdd(col, info, 0, n, dx);
-      }
-    }
-    mark("backward: convolutions before the last");
     return { loss: lossSum / n, correct };
   }
-}
-
-/** The dropout seed of the next step (random when the caller set none, as in the layer). */
-function dropoutSeed(layer: SeededDropout): number {
-  return layer.seed ?? Math.floor(Math.random() * 4294967296);
 }
 
 const cache = new WeakMap<tf.LayersModel, FusedStep | null>();

@@ -4,7 +4,8 @@ import { setupBackend } from "./backend/mod.ts";
 import { FusedStep, planFusedStep } from "./fused_step.ts";
 import { createModel, trainableVariables } from "./model.ts";
 import { SeededDropout } from "./dropout.ts";
-import { nllLoss } from "./train_step.ts";
+import { nllLoss, tapeTrainStep } from "./train_step.ts";
+import { Adadelta } from "./adadelta.ts";
 
 await setupBackend("blas", { threads: 2 });
 
@@ -241,4 +242,92 @@ Deno.test("fused step: a wrong image count is refused", async () => {
     /expected 1 images of 8x9x3/,
   );
   model.dispose();
+});
+
+/** A FusedStep for `model` (which must be covered). */
+function stepFor(model: tf.LayersModel, threads?: number): FusedStep {
+  const plan = planFusedStep(model);
+  if (typeof plan === "string") throw new Error(plan);
+  return new FusedStep(plan, threads);
+}
+
+function batch(n: number, seed: number) {
+  return {
+    images: rand(n * 28 * 28, seed),
+    labels: Uint8Array.from({ length: n }, (_, i) => (i * 3 + seed) % 10),
+  };
+}
+
+Deno.test("fused step: one thread or two give bitwise the same loss and gradients", async () => {
+  await tf.setBackend("blas");
+  const model = createModel(5);
+  const one = stepFor(model, 1), two = stepFor(model, 2);
+  for (const n of [7, 7, 3]) {
+    const b = batch(n, n);
+    seedDropout(model, n);
+    const r1 = one.computeGradients(b.images, b.labels);
+    seedDropout(model, n);
+    const r2 = two.computeGradients(b.images, b.labels);
+    assert.equal(r1.loss, r2.loss);
+    assert.equal(r1.correct, r2.correct);
+    one.grads.forEach((g, i) => assert.deepEqual(g, two.grads[i], `gradient ${i}, n=${n}`));
+  }
+  two.close();
+  model.dispose();
+});
+
+Deno.test("fused step: a second batch of the same size clears the first one's pool gradient", async () => {
+  await tf.setBackend("blas");
+  const model = createModel(6);
+  const reused = stepFor(model);
+  const a = batch(5, 1), b = batch(5, 2);
+  seedDropout(model, 1);
+  reused.computeGradients(a.images, a.labels);
+  seedDropout(model, 2);
+  const r = reused.computeGradients(b.images, b.labels);
+  const fresh = stepFor(model);
+  seedDropout(model, 2);
+  const f = fresh.computeGradients(b.images, b.labels);
+  assert.equal(r.loss, f.loss);
+  fresh.grads.forEach((g, i) => assert.deepEqual(reused.grads[i], g, `gradient ${i}`));
+  reused.close();
+  fresh.close();
+  model.dispose();
+});
+
+Deno.test("fused step: training matches the tape step and leaves the model usable", async () => {
+  await tf.setBackend("blas");
+  const fusedModel = createModel(8), tapeModel = createModel(8);
+  const fused = stepFor(fusedModel);
+  const fusedOpt = new Adadelta(1.0), tapeOpt = new Adadelta(1.0);
+  const tapeVars = trainableVariables(tapeModel);
+  for (let s = 0; s < 3; s++) {
+    const b = batch(6, 10 + s);
+    const oneHot = new Float32Array(6 * 10);
+    b.labels.forEach((l, i) => oneHot[i * 10 + l] = 1);
+    seedDropout(fusedModel, s);
+    seedDropout(tapeModel, s);
+    const rf = fused.train(b.images, b.labels, fusedOpt);
+    const rt = tapeTrainStep(tapeModel, tapeVars, tapeOpt, b.images, oneHot, b.labels);
+    assert.ok(Math.abs(rf.loss - rt.loss) < 1e-5 * rt.loss, `step ${s}: ${rf.loss} vs ${rt.loss}`);
+    assert.equal(rf.correct, rt.correct);
+  }
+  // The variables now live in SharedArrayBuffers; tfjs still reads them as before.
+  const fusedWeights = fusedModel.getWeights().map((w) => w.dataSync() as Float32Array);
+  const tapeWeights = tapeModel.getWeights().map((w) => w.dataSync() as Float32Array);
+  fusedWeights.forEach((w, i) => {
+    let worst = 0;
+    for (let k = 0; k < w.length; k++) worst = Math.max(worst, Math.abs(w[k] - tapeWeights[i][k]));
+    assert.ok(worst < 1e-5, `weight ${i} differs by ${worst}`);
+  });
+  const x = tf.tensor4d(batch(2, 99).images, [2, 28, 28, 1]);
+  const a = (fusedModel.predict(x) as tf.Tensor).dataSync();
+  const b = (tapeModel.predict(x) as tf.Tensor).dataSync();
+  a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) < 1e-4, `prediction ${i}: ${v} vs ${b[i]}`));
+  fused.close();
+  tf.dispose(x);
+  fusedOpt.dispose();
+  tapeOpt.dispose();
+  fusedModel.dispose();
+  tapeModel.dispose();
 });

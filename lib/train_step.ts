@@ -61,9 +61,7 @@ export function trainStep(
 ): BatchResult {
   const fused = tf.getBackend() === "blas" && optimizer.fused ? fusedStepFor(model) : null;
   if (fused === null) return tapeTrainStep(model, vars, optimizer, images, oneHot, labels);
-  const result = fused.computeGradients(images, labels);
-  optimizer.applyArrays(fused.vars, fused.grads);
-  return result;
+  return fused.train(images, labels, optimizer);
 }
 
 /** One training step through TensorFlow.js' gradient tape (any backend). */

@@ -153,6 +153,12 @@ export function setThreads(n: number): number | null {
   return symbols.openblas_get_num_threads ? symbols.openblas_get_num_threads() : null;
 }
 
+/** The number of BLAS threads in effect (OpenBLAS), or null when unknown. */
+export function blasThreads(): number | null {
+  const symbols = lib().symbols;
+  return symbols.openblas_get_num_threads ? symbols.openblas_get_num_threads() : null;
+}
+
 /**
  * OpenBLAS' build and the CPU kernel it chose, e.g. "OpenBLAS 0.3.21 ... Cooperlake ...";
  * null for other BLAS libraries. The kernel changes speed (and the last float digits).

@@ -15,6 +15,7 @@ import {
   type TensorInfo,
 } from "@tensorflow/tfjs-core";
 import { sgemm } from "../openblas.ts";
+import { col2imAdd, epilogue, fillRows, im2col } from "./loops.ts";
 import {
   allFloat32,
   alloc,
@@ -49,85 +50,6 @@ function dilationsAreOne(d: unknown): boolean {
 function imagesPerChunk(info: ConvInfo): number {
   const rows = info.outHeight * info.outWidth;
   return Math.max(1, Math.min(info.batchSize, Math.floor(CHUNK_ROWS / Math.max(1, rows))));
-}
-
-/** Fills `col` (rows = output positions of images n0..n0+count, cols = fh*fw*C) from x. */
-export function im2col(
-  x: Float32Array,
-  info: ConvInfo,
-  n0: number,
-  count: number,
-  col: Float32Array,
-) {
-  const { inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
-  const { filterHeight: FH, filterWidth: FW, strideHeight: SH, strideWidth: SW } = info;
-  const pt = info.padInfo.top, pl = info.padInfo.left;
-  const rowLen = FW * C;
-  const K = FH * rowLen;
-  let row = 0;
-  for (let n = n0; n < n0 + count; n++) {
-    const xImg = n * H * W * C;
-    for (let oy = 0; oy < OH; oy++) {
-      for (let ox = 0; ox < OW; ox++, row++) {
-        const ix0 = ox * SW - pl;
-        const kx0 = ix0 < 0 ? -ix0 : 0;
-        const kx1 = ix0 + FW > W ? W - ix0 : FW;
-        for (let ky = 0; ky < FH; ky++) {
-          const iy = oy * SH - pt + ky;
-          const d0 = row * K + ky * rowLen;
-          if (iy < 0 || iy >= H || kx1 <= kx0) {
-            col.fill(0, d0, d0 + rowLen);
-            continue;
-          }
-          if (kx0 > 0) col.fill(0, d0, d0 + kx0 * C);
-          if (kx1 < FW) col.fill(0, d0 + kx1 * C, d0 + rowLen);
-          const s0 = xImg + (iy * W + ix0 + kx0) * C;
-          const len = (kx1 - kx0) * C;
-          const d = d0 + kx0 * C;
-          if (len >= 48) {
-            col.set(x.subarray(s0, s0 + len), d);
-          } else {
-            for (let j = 0; j < len; j++) col[d + j] = x[s0 + j];
-          }
-        }
-      }
-    }
-  }
-}
-
-/** Adds `col` (as laid out by im2col) back into dx for images n0..n0+count. */
-export function col2imAdd(
-  col: Float32Array,
-  info: ConvInfo,
-  n0: number,
-  count: number,
-  dx: Float32Array,
-) {
-  const { inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
-  const { filterHeight: FH, filterWidth: FW, strideHeight: SH, strideWidth: SW } = info;
-  const pt = info.padInfo.top, pl = info.padInfo.left;
-  const rowLen = FW * C;
-  const K = FH * rowLen;
-  let row = 0;
-  for (let n = n0; n < n0 + count; n++) {
-    const xImg = n * H * W * C;
-    for (let oy = 0; oy < OH; oy++) {
-      for (let ox = 0; ox < OW; ox++, row++) {
-        const ix0 = ox * SW - pl;
-        const kx0 = ix0 < 0 ? -ix0 : 0;
-        const kx1 = ix0 + FW > W ? W - ix0 : FW;
-        if (kx1 <= kx0) continue;
-        const len = (kx1 - kx0) * C;
-        for (let ky = 0; ky < FH; ky++) {
-          const iy = oy * SH - pt + ky;
-          if (iy < 0 || iy >= H) continue;
-          const s = row * K + ky * rowLen + kx0 * C;
-          const d = xImg + (iy * W + ix0 + kx0) * C;
-          for (let j = 0; j < len; j++) dx[d + j] += col[s + j];
-        }
-      }
-    }
-  }
 }
 
 function convInfoFor(
@@ -312,36 +234,6 @@ function convForward(
     if (relu) epilogue(o, rows, CO, null, true);
   }
   return result;
-}
-
-/** Fills every row of `o` (rows of row.length) with `row`, doubling copies. */
-export function fillRows(o: Float32Array, row: Float32Array) {
-  if (o.length === 0) return;
-  o.set(row);
-  for (let done = row.length; done < o.length; done *= 2) {
-    o.copyWithin(done, 0, Math.min(done, o.length - done));
-  }
-}
-
-/** In-place o[r, c] = act(o[r, c] + bias[c]); ReLU is branch-free on the bits, NaN kept. */
-export function epilogue(
-  o: Float32Array,
-  rows: number,
-  cols: number,
-  bias: Float32Array | null,
-  relu: boolean,
-) {
-  if (bias !== null) {
-    let i = 0;
-    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++, i++) o[i] += bias[c];
-  }
-  if (relu) {
-    const ob = new Int32Array(o.buffer, o.byteOffset, rows * cols);
-    for (let i = 0; i < ob.length; i++) {
-      const v = ob[i];
-      ob[i] = v & (~(v >> 31) | ((0x7f800000 - (v & 0x7fffffff)) >> 31));
-    }
-  }
 }
 
 function conv2D(args: KernelArgs): TensorInfo | TensorInfo[] {

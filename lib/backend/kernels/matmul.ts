@@ -11,7 +11,7 @@ import {
   type TensorInfo,
 } from "@tensorflow/tfjs-core";
 import { sgemm } from "../openblas.ts";
-import { epilogue } from "./conv2d.ts";
+import { epilogue } from "./loops.ts";
 import { allFloat32, alloc, cpuFallback, f32, type KernelArgs, out, sizeOf } from "./util.ts";
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 

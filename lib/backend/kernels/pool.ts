@@ -22,6 +22,7 @@ import {
   out,
   sizeOf,
 } from "./util.ts";
+import { maxPool2x2 } from "./loops.ts";
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 
 type PoolInfo = backend_util.Conv2DInfo;
@@ -106,79 +107,6 @@ function maxPoolValues(
     }
   }
   return y;
-}
-
-/** Bits of a float32 (as int32) mapped so that signed integer order is the float order. */
-const KEY_POS_INF = 0x7f800000;
-const KEY_NEG_INF = (0xff800000 | 0) ^ 0x7fffffff;
-
-/**
- * The common 2x2, stride 2, unpadded case in one pass; argmax only when given. Compares the
- * float bits as order-preserving integers and selects with bit masks, without branches: on
- * real data a branch on each comparison mispredicts about half the time. A window holding a NaN that would win
- * takes the float path instead (NaNs never win, like the cpu kernel). Ties keep the first
- * maximum in window order (argmax); +0 counts as larger than -0.
- */
-export function maxPool2x2(
-  x: Float32Array,
-  y: Float32Array,
-  argmax: Int32Array | null,
-  N: number,
-  H: number,
-  W: number,
-  C: number,
-  OH: number,
-  OW: number,
-) {
-  const xi = new Int32Array(x.buffer, x.byteOffset, x.length);
-  const yi = new Int32Array(y.buffer, y.byteOffset, y.length);
-  let o = 0;
-  const row = W * C;
-  for (let n = 0; n < N; n++) {
-    for (let oy = 0; oy < OH; oy++) {
-      for (let ox = 0; ox < OW; ox++) {
-        const s00 = ((n * H + 2 * oy) * W + 2 * ox) * C;
-        const s01 = s00 + C, s10 = s00 + row, s11 = s10 + C;
-        for (let c = 0; c < C; c++, o++) {
-          let a = xi[s00 + c], b = xi[s01 + c], d = xi[s10 + c], e = xi[s11 + c];
-          a ^= (a >> 31) & 0x7fffffff;
-          b ^= (b >> 31) & 0x7fffffff;
-          d ^= (d >> 31) & 0x7fffffff;
-          e ^= (e >> 31) & 0x7fffffff;
-          // Masks, not `cond ? x : y`: V8 compiles those to branches here (13 ms against
-          // 4 ms for conv2's output at batch 128).
-          let g = -(+(b > a));
-          let m = a ^ ((a ^ b) & g);
-          let at = (s00 + c) ^ (((s00 + c) ^ (s01 + c)) & g);
-          g = -(+(d > m));
-          m ^= (m ^ d) & g;
-          at ^= (at ^ (s10 + c)) & g;
-          g = -(+(e > m));
-          m ^= (m ^ e) & g;
-          at ^= (at ^ (s11 + c)) & g;
-          if (m > KEY_POS_INF || m < KEY_NEG_INF) {
-            at = maxPoolWindowWithNaN(x, s00 + c, s01 + c, s10 + c, s11 + c);
-            y[o] = at < 0 ? -Infinity : x[at];
-          } else {
-            yi[o] = m ^ ((m >> 31) & 0x7fffffff);
-          }
-          if (argmax !== null) argmax[o] = at;
-        }
-      }
-    }
-  }
-}
-
-/** First offset of the largest non-NaN value among four, or -1 when all are NaN. */
-function maxPoolWindowWithNaN(x: Float32Array, p: number, q: number, r: number, s: number) {
-  let m = -Infinity, at = -1;
-  for (const i of [p, q, r, s]) {
-    if (x[i] > m || (at < 0 && x[i] === -Infinity)) {
-      m = x[i];
-      at = i;
-    }
-  }
-  return at;
 }
 
 /** Argmax offsets saved by a forward pass that ran under a gradient tape, by output array. */

@@ -1,0 +1,36 @@
+/**
+ * The helper thread of `fused_helper.ts`: builds the same context as the main thread from
+ * the shared buffers, then runs the phases it is handed (`fused_kernels.ts`).
+ * @module
+ */
+
+import { workerData } from "node:worker_threads";
+import { loadBlas } from "./backend/openblas.ts";
+import { buildContext, Phase, rowsPhase, weightsPhase } from "./fused_kernels.ts";
+import { Ctl, type HelperData } from "./fused_helper.ts";
+
+const data = workerData as HelperData;
+loadBlas();
+const ctx = buildContext(data.layout, data.weights, data.state, data.shared);
+const ctl = new Int32Array(data.ctl);
+const seeds = new Float64Array(data.seeds);
+
+let seen = 0;
+for (;;) {
+  Atomics.wait(ctl, Ctl.seq, seen);
+  seen = Atomics.load(ctl, Ctl.seq);
+  try {
+    const [t, n, n0, n1] = [ctl[Ctl.thread], ctl[Ctl.n], ctl[Ctl.n0], ctl[Ctl.n1]];
+    const numbers = Array.from(seeds.subarray(0, ctl[Ctl.seeds]));
+    if (ctl[Ctl.phase] === Phase.rows) {
+      rowsPhase(ctx, t, n, n0, n1, numbers, ctl[Ctl.clear] === 1);
+    } else {
+      weightsPhase(ctx, t, n, n0, n1, numbers.length > 0 ? numbers : null);
+    }
+  } catch (e) {
+    console.error(`fused helper thread: ${e instanceof Error ? e.message : e}`);
+    Atomics.store(ctl, Ctl.error, 1);
+  }
+  Atomics.store(ctl, Ctl.done, seen);
+  Atomics.notify(ctl, Ctl.done);
+}
