@@ -269,7 +269,9 @@ export function clearScatter(ctx: Context, n: number, n0: number, n1: number): v
  * that has dropout), dense layers, log-softmax, loss and accuracy (into its sums), the
  * dense layers' input gradients, the bias gradients' partial sums, and the max pool's
  * gradient scattered into the dz grid. With `clear`, it first zeroes what the previous step
- * (same n, n0, n1) scattered there.
+ * (same n, n0, n1) scattered there. With `training` false: inference only (no dropout), up
+ * to the loss and accuracy; the argmax of the pool is overwritten, so the next training
+ * step cannot clear by it.
  */
 export function rowsPhase(
   ctx: Context,
@@ -279,11 +281,12 @@ export function rowsPhase(
   n1: number,
   seeds: number[],
   clear: boolean,
+  training = true,
 ): void {
   const { layout, weights } = ctx;
   const sums = ctx.sums.subarray(t * ctx.slots.size, (t + 1) * ctx.slots.size).fill(0);
   if (n1 <= n0) return;
-  if (clear) clearScatter(ctx, n, n0, n1);
+  if (clear && training) clearScatter(ctx, n, n0, n1);
   const convs = layout.convs;
   const count = n1 - n0;
 
@@ -355,7 +358,7 @@ export function rowsPhase(
   }
   const q0 = n0 * pooledImage, q1 = n1 * pooledImage;
   let seed = 0;
-  if (layout.poolDropout !== null) {
+  if (training && layout.poolDropout !== null) {
     const mask = ctx.poolMask.subarray(q0, q1);
     fillDropoutMask(mask, layout.poolDropout, seeds[seed++], q0);
     const pooled = ctx.pooled, out = ctx.poolOut;
@@ -365,7 +368,7 @@ export function rowsPhase(
   // Dense layers on rows n0..n1.
   const dense = layout.dense;
   const wBase = 2 * convs.length;
-  let x = ctx.poolOut;
+  let x = training ? ctx.poolOut : ctx.pooled;
   for (let j = 0; j < dense.length; j++) {
     const d = dense[j], b = ctx.dense[j];
     const z = b.act.subarray(n0 * d.units, n1 * d.units);
@@ -386,13 +389,13 @@ export function rowsPhase(
       d.units,
     );
     if (d.relu) epilogue(z, count, d.units, null, true);
-    if (d.dropout !== null) {
+    if (training && d.dropout !== null) {
       const mask = b.mask.subarray(n0 * d.units, n1 * d.units);
       fillDropoutMask(mask, d.dropout, seeds[seed++], n0 * d.units);
       const out = b.out.subarray(n0 * d.units, n1 * d.units);
       for (let i = 0; i < out.length; i++) out[i] = z[i] * mask[i];
     }
-    x = b.out;
+    x = training ? b.out : b.act;
   }
 
   // Log-softmax in place, loss, accuracy and dL/dlogits = (softmax - one-hot) / n.
@@ -415,13 +418,14 @@ export function rowsPhase(
     for (let k = 0; k < classes; k++) {
       const logp = Math.fround(out.act[o + k] - max - logSum);
       out.act[o + k] = logp;
-      out.dz[o + k] = (Math.exp(logp) - (k === label ? 1 : 0)) / n;
+      if (training) out.dz[o + k] = (Math.exp(logp) - (k === label ? 1 : 0)) / n;
     }
     lossSum -= out.act[o + label];
     if (best === label) correct++;
   }
   sums[ctx.slots.loss] = lossSum;
   sums[ctx.slots.loss + 1] = correct;
+  if (!training) return;
 
   // Dense input gradients, last to first, on these rows; bias gradients' partial sums.
   // dL/d(input) of layer j lands in layer j-1's dz (or the pool's), where the dropout and
@@ -593,4 +597,4 @@ export function weightsPhase(
 }
 
 /** Phases by number, for the helper thread. */
-export const Phase = { rows: 0, weights: 1 } as const;
+export const Phase = { rows: 0, weights: 1, evaluate: 2 } as const;

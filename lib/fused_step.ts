@@ -175,6 +175,9 @@ function layoutOf(plan: FusedPlan, capacity: number): Layout {
   };
 }
 
+/** Images per piece of {@link FusedStep.evaluate} when no training batch set the size. */
+const EVAL_PIECE = 128;
+
 /** The dropout seed of the next step (random when the caller set none, as in the layer). */
 function dropoutSeed(layer: SeededDropout): number {
   return layer.seed ?? Math.floor(Math.random() * 4294967296);
@@ -229,8 +232,9 @@ export class FusedStep {
   }
 
   /**
-   * The context for a batch of n: rebuilt when the batch outgrows it or a variable's values
-   * are not the shared arrays it views (moving them into SharedArrayBuffers).
+   * The context for a batch of n: rebuilt when the batch outgrows it, a variable's values
+   * are not the shared arrays it views (moving them into SharedArrayBuffers), or the
+   * optimizer's state is not the one it updates.
    */
   #context(backend: MathBackendCPU, n: number, optimizer: Adadelta | null): Context {
     let moved = false;
@@ -246,9 +250,11 @@ export class FusedStep {
       moved = true;
       return shared;
     });
-    const denseKernels = this.plan.dense.map((d) => d.kernel);
-    const state = optimizer ? denseKernels.map((v) => optimizer.flatState(v)) : [];
+    // Without an optimizer (gradients only, evaluation) any state will do.
     const ctx = this.#ctx;
+    const state = optimizer
+      ? this.plan.dense.map((d) => optimizer.flatState(d.kernel))
+      : ctx?.state ?? [];
     if (
       !moved && ctx !== null && ctx.layout.capacity >= n &&
       ctx.weights.every((w, i) => w === values[i]) &&
@@ -278,6 +284,7 @@ export class FusedStep {
     const ctx = this.#ctx!;
     const here = (t: number, n0: number, n1: number) => {
       if (phase === Phase.rows) rowsPhase(ctx, t, n, n0, n1, numbers, clear);
+      else if (phase === Phase.evaluate) rowsPhase(ctx, t, n, n0, n1, [], false, false);
       else weightsPhase(ctx, t, n, n0, n1, numbers.length > 0 ? numbers : null);
     };
     const before = blasThreads();
@@ -309,6 +316,43 @@ export class FusedStep {
   }
 
   /**
+   * Inference on `images` (no dropout), in pieces of the training batch size, both
+   * threads: the summed NLL against `labels` and the correct count.
+   */
+  evaluate(images: Float32Array, labels: Uint8Array): { lossSum: number; correct: number } {
+    const backend = tf.backend();
+    if (!(backend instanceof MathBackendCPU)) throw new Error("fused step: needs the blas backend");
+    const [ih, iw, ic] = this.plan.input;
+    const size = ih * iw * ic;
+    if (images.length !== labels.length * size) {
+      throw new Error(`fused step: expected ${labels.length} images of ${ih}x${iw}x${ic}`);
+    }
+    this.#checkLabels(labels);
+    const piece = Math.max(this.#ctx?.layout.capacity ?? 0, EVAL_PIECE);
+    let lossSum = 0, correct = 0;
+    for (let i = 0; i < labels.length; i += piece) {
+      const n = Math.min(piece, labels.length - i);
+      const ctx = this.#context(backend, n, null);
+      ctx.images.set(images.subarray(i * size, (i + n) * size));
+      ctx.labels.set(labels.subarray(i, i + n));
+      // The pool's argmax gets overwritten: the next step cannot clear by it.
+      if (this.#scattered !== null) this.#scattered = "unknown";
+      this.#run(Phase.evaluate, n, n >> 1, [], false);
+      const { sums, slots } = ctx;
+      lossSum += sums[slots.loss] + sums[slots.size + slots.loss];
+      correct += sums[slots.loss + 1] + sums[slots.size + slots.loss + 1];
+    }
+    return { lossSum, correct };
+  }
+
+  #checkLabels(labels: Uint8Array) {
+    const classes = this.plan.dense[this.plan.dense.length - 1].units;
+    for (const label of labels) {
+      if (label >= classes) throw new Error(`fused step: label ${label} >= ${classes} classes`);
+    }
+  }
+
+  /**
    * One training step: {@link computeGradients}, then `optimizer`'s update of every
    * variable (the dense kernels' on both threads, within the weight-gradient phase).
    */
@@ -325,10 +369,7 @@ export class FusedStep {
     if (n === 0 || images.length !== n * ih * iw * ic) {
       throw new Error(`fused step: expected ${n} images of ${ih}x${iw}x${ic}`);
     }
-    const classes = plan.dense[plan.dense.length - 1].units;
-    for (const label of labels) {
-      if (label >= classes) throw new Error(`fused step: label ${label} >= ${classes} classes`);
-    }
+    this.#checkLabels(labels);
     const profile = this.profile;
     let t0 = profile ? performance.now() : 0;
     const mark = (label: string) => {

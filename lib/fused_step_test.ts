@@ -331,3 +331,35 @@ Deno.test("fused step: training matches the tape step and leaves the model usabl
   fusedModel.dispose();
   tapeModel.dispose();
 });
+
+Deno.test("fused step: evaluation matches tfjs' inference and keeps later steps right", async () => {
+  await tf.setBackend("blas");
+  const model = createModel(12);
+  const step = stepFor(model);
+  const a = batch(130, 3), b = batch(130, 4), test = batch(300, 5);
+  seedDropout(model, 1);
+  step.computeGradients(a.images, a.labels); // evaluation then goes in pieces of 130
+  const r = step.evaluate(test.images, test.labels);
+  const logp = tf.tidy(() =>
+    (model.predict(tf.tensor4d(test.images, [300, 28, 28, 1])) as tf.Tensor).dataSync()
+  );
+  let lossSum = 0, correct = 0;
+  for (let i = 0; i < 300; i++) {
+    const row = Array.from(logp.subarray(i * 10, i * 10 + 10));
+    lossSum -= row[test.labels[i]];
+    if (row.indexOf(Math.max(...row)) === test.labels[i]) correct++;
+  }
+  assert.ok(Math.abs(r.lossSum - lossSum) < 1e-4 * lossSum, `${r.lossSum} vs ${lossSum}`);
+  assert.equal(r.correct, correct);
+  // The evaluation overwrote the pool's argmax: the next step must still be exact.
+  seedDropout(model, 2);
+  const after = step.computeGradients(b.images, b.labels);
+  const fresh = stepFor(model);
+  seedDropout(model, 2);
+  const f = fresh.computeGradients(b.images, b.labels);
+  assert.equal(after.loss, f.loss);
+  fresh.grads.forEach((g, i) => assert.deepEqual(step.grads[i], g, `gradient ${i}`));
+  step.close();
+  fresh.close();
+  model.dispose();
+});

@@ -24,6 +24,8 @@ for (;;) {
     const numbers = Array.from(seeds.subarray(0, ctl[Ctl.seeds]));
     if (ctl[Ctl.phase] === Phase.rows) {
       rowsPhase(ctx, t, n, n0, n1, numbers, ctl[Ctl.clear] === 1);
+    } else if (ctl[Ctl.phase] === Phase.evaluate) {
+      rowsPhase(ctx, t, n, n0, n1, [], false, false);
     } else {
       weightsPhase(ctx, t, n, n0, n1, numbers.length > 0 ? numbers : null);
     }

@@ -90,13 +90,21 @@ export function tapeTrainStep(
   });
 }
 
-/** Evaluates one batch without dropout; returns the summed NLL and the correct count. */
+/**
+ * Evaluates one batch without dropout; returns the summed NLL and the correct count. On
+ * `blas`, through the fused step's forward pass when it covers the model.
+ */
 export function evalBatch(
   model: tf.LayersModel,
   images: Float32Array,
   oneHot: Float32Array,
   labels: Uint8Array,
 ): BatchResult {
+  const fused = tf.getBackend() === "blas" ? fusedStepFor(model) : null;
+  if (fused !== null) {
+    const r = fused.evaluate(images, labels);
+    return { loss: r.lossSum, correct: r.correct };
+  }
   const size = labels.length;
   return tf.tidy(() => {
     const { x, y } = inputs(images, oneHot, size);
