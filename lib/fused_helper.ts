@@ -9,6 +9,7 @@
 
 import { Worker } from "node:worker_threads";
 import type { Context } from "./fused_kernels.ts";
+import { loadBlas } from "./backend/openblas.ts";
 
 /** Control block slots (Int32), shared with `fused_worker.ts`. */
 export const Ctl = {
@@ -30,6 +31,8 @@ export const MAX_SEEDS = 16;
 
 /** What the worker receives at start. */
 export interface HelperData {
+  /** Path of the BLAS library the main thread loaded. */
+  blas: string;
   ctl: SharedArrayBuffer;
   seeds: SharedArrayBuffer;
   layout: Context["layout"];
@@ -49,6 +52,7 @@ export class FusedHelper {
   /** Starts the thread on `ctx` (its layout, weights and shared buffers). */
   constructor(ctx: Context) {
     const data: HelperData = {
+      blas: loadBlas(),
       ctl: this.#ctl.buffer as SharedArrayBuffer,
       seeds: this.#seeds.buffer as SharedArrayBuffer,
       layout: ctx.layout,

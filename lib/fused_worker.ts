@@ -5,12 +5,12 @@
  */
 
 import { workerData } from "node:worker_threads";
-import { loadBlas } from "./backend/openblas.ts";
+import { useLoadedBlas } from "./backend/openblas.ts";
 import { buildContext, Phase, rowsPhase, weightsPhase } from "./fused_kernels.ts";
 import { Ctl, type HelperData } from "./fused_helper.ts";
 
 const data = workerData as HelperData;
-loadBlas();
+useLoadedBlas(data.blas);
 const ctx = buildContext(data.layout, data.weights, data.state, data.shared);
 const ctl = new Int32Array(data.ctl);
 const seeds = new Float64Array(data.seeds);

@@ -7,7 +7,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { BLAS_BACKEND, registerBlasBackend } from "./blas.ts";
-import { blasConfig, loadBlas, setThreads } from "./openblas.ts";
+import { blasConfig, ignoredBlasCoretype, loadBlas, setThreads } from "./openblas.ts";
 
 /** Backend names accepted by {@link setupBackend} (and the CLI's `--backend`). */
 export const BACKENDS = ["auto", "blas", "tensorflow", "webgpu", "cpu"] as const;
@@ -49,6 +49,13 @@ async function setupBlas(threads: number, log: (line: string) => void): Promise<
   await activate(BLAS_BACKEND);
   const library = blasConfig();
   log(`backend blas: ${path}${library ? ` (${library})` : ""}, ${inEffect ?? threads} threads`);
+  const ignored = ignoredBlasCoretype();
+  if (ignored !== null) {
+    log(
+      `note: OPENBLAS_CORETYPE=${ignored} from the environment set aside: OpenBLAS chose the ` +
+        "kernel for this CPU, as in the trial containers (MNIST_BLAS_CORETYPE forces one)",
+    );
+  }
   return { name: BLAS_BACKEND, threads: inEffect ?? threads, library };
 }
 

@@ -62,3 +62,43 @@ Deno.test("software WebGPU adapters are recognised (never auto-picked)", () => {
   assert.ok(isSoftwareAdapter({ info: { vendor: "Google", description: "SwiftShader Device" } }));
   assert.ok(!isSoftwareAdapter({ info: { vendor: "nvidia", description: "NVIDIA H100" } }));
 });
+
+/** Loads OpenBLAS in a fresh process with `env`; returns what it reports. */
+async function blasIn(env: Record<string, string>, clear: string[] = []) {
+  const code = `
+    import { blasConfig, ignoredBlasCoretype, loadBlas } from "${
+    new URL("./openblas.ts", import.meta.url).href
+  }";
+    loadBlas();
+    const child = new Deno.Command("sh", { args: ["-c", "echo $OPENBLAS_CORETYPE"] }).outputSync();
+    console.log(JSON.stringify({
+      config: blasConfig(),
+      ignored: ignoredBlasCoretype(),
+      env: Deno.env.get("OPENBLAS_CORETYPE") ?? null,
+      child: new TextDecoder().decode(child.stdout).trim(),
+    }));`;
+  const command = new Deno.Command(Deno.execPath(), {
+    args: ["eval", code],
+    env: Object.fromEntries(
+      Object.entries({ ...Deno.env.toObject(), ...env }).filter(([k]) => !clear.includes(k)),
+    ),
+    clearEnv: true,
+  });
+  const out = await command.output();
+  assert.ok(out.success, new TextDecoder().decode(out.stderr));
+  return JSON.parse(new TextDecoder().decode(out.stdout));
+}
+
+Deno.test("OpenBLAS kernel: MNIST_BLAS_CORETYPE forces one, an inherited OPENBLAS_CORETYPE is set aside", async () => {
+  const forced = await blasIn({ MNIST_BLAS_CORETYPE: "Sandybridge" }, ["OPENBLAS_CORETYPE"]);
+  assert.match(forced.config, /\bSandybridge\b/);
+  assert.equal(forced.ignored, null);
+  assert.equal(forced.env, null);
+
+  const inherited = await blasIn({ OPENBLAS_CORETYPE: "Sandybridge" }, ["MNIST_BLAS_CORETYPE"]);
+  assert.doesNotMatch(inherited.config, /\bSandybridge\b/); // OpenBLAS' own choice instead
+  assert.equal(inherited.ignored, "Sandybridge");
+  // Put back for this process and its children.
+  assert.equal(inherited.env, "Sandybridge");
+  assert.equal(inherited.child, "Sandybridge");
+});

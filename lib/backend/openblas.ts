@@ -48,6 +48,36 @@ export const BLAS_LIBRARY_CANDIDATES: readonly string[] = [
 
 let library: BlasLibrary | null = null;
 let loadedPath = "";
+let ignoredCoretype: string | null = null;
+
+/**
+ * Runs `load` with OpenBLAS' kernel choice under our control: `MNIST_BLAS_CORETYPE` when
+ * set (passed on as `OPENBLAS_CORETYPE`), else OpenBLAS' own choice for the CPU, as in the
+ * trial containers, which never inherit the host's environment. An inherited
+ * `OPENBLAS_CORETYPE` is set aside while the library loads (OpenBLAS reads it only then)
+ * and put back for child processes.
+ */
+function withCoretype<T>(load: () => T): T {
+  const inherited = Deno.env.get("OPENBLAS_CORETYPE");
+  const chosen = Deno.env.get("MNIST_BLAS_CORETYPE");
+  if (chosen) Deno.env.set("OPENBLAS_CORETYPE", chosen);
+  else if (inherited !== undefined) Deno.env.delete("OPENBLAS_CORETYPE");
+  try {
+    return load();
+  } finally {
+    if (inherited !== undefined) Deno.env.set("OPENBLAS_CORETYPE", inherited);
+    else Deno.env.delete("OPENBLAS_CORETYPE");
+    ignoredCoretype = !chosen && inherited !== undefined ? inherited : null;
+  }
+}
+
+/**
+ * The `OPENBLAS_CORETYPE` that the environment held and loading set aside, or null (see
+ * `MNIST_BLAS_CORETYPE`).
+ */
+export function ignoredBlasCoretype(): string | null {
+  return ignoredCoretype;
+}
 
 function tryOpen(path: string): BlasLibrary | null {
   try {
@@ -59,11 +89,28 @@ function tryOpen(path: string): BlasLibrary | null {
 }
 
 /**
+ * Uses the BLAS library at `path`, which this process has already loaded (from a worker
+ * thread: no environment changes while other threads run).
+ */
+export function useLoadedBlas(path: string): void {
+  if (library) return;
+  library = tryOpen(path);
+  if (!library) throw new Error(`BLAS library ${path} could not be opened`);
+  loadedPath = path;
+}
+
+/**
  * Loads the BLAS library once (env `MNIST_BLAS_LIB` first, then the usual names) and returns
- * its path; throws a one-line Error saying how to install OpenBLAS when none loads.
+ * its path; throws a one-line Error saying how to install OpenBLAS when none loads. OpenBLAS
+ * picks its kernel for the CPU unless `MNIST_BLAS_CORETYPE` names one (an inherited
+ * `OPENBLAS_CORETYPE` is set aside: see {@link ignoredBlasCoretype}).
  */
 export function loadBlas(): string {
   if (library) return loadedPath;
+  return withCoretype(openFirst);
+}
+
+function openFirst(): string {
   const override = Deno.env.get("MNIST_BLAS_LIB");
   if (override) {
     const lib = tryOpen(override);
