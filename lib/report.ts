@@ -8,6 +8,7 @@
 
 import { join } from "node:path";
 import { BENCH_SCHEMA_VERSION, type BenchRecord } from "./bench_record.ts";
+import { epochRatio, median } from "./bench.ts";
 import {
   readRecord,
   RecordError,
@@ -569,6 +570,25 @@ function benchSection(bench: BenchRecord): string[] {
         ratios.map(([name, x]) => `${name} ${x.toFixed(2)}`).join(", ") + ".",
       "",
     );
+  }
+  if (bench.epochs?.length) {
+    out.push(
+      "Whole epochs (60,000 training images at batch 128 plus the 10,000-image test pass; " +
+        "PyTorch through the study's anchor script), run alternately:",
+      "",
+      table(
+        ["Implementation", "Epoch times", "Median", "Validation accuracy"],
+        bench.epochs.map((r) => [
+          r.name,
+          r.seconds.map(seconds).join(", "),
+          seconds(median(r.seconds)),
+          median(r.valAcc).toFixed(4),
+        ]),
+      ),
+      "",
+    );
+    const ratio = epochRatio(bench.epochs);
+    if (ratio !== null) out.push(`Whole epoch time over PyTorch's: blas ${ratio.toFixed(2)}.`, "");
   }
   return out;
 }
