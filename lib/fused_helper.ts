@@ -2,8 +2,9 @@
  * The helper thread of the fused training step: the main thread hands it one phase of
  * `fused_kernels.ts` for half the batch, runs the other half itself, then waits. The arrays
  * live in SharedArrayBuffers both threads view alike; commands pass through a shared control
- * block (Atomics wait/notify, microseconds), not messages. The thread is unref'd: it never
- * keeps a finished program alive.
+ * block (Atomics wait/notify, microseconds), not messages. The thread is unref'd (it never
+ * keeps a finished program alive) and ends by itself after {@link IDLE_MS} without work
+ * (a notebook's models do not pile up threads); the next phase then starts a new one.
  * @module
  */
 
@@ -23,8 +24,16 @@ export const Ctl = {
   n1: 7,
   clear: 8,
   seeds: 9,
+  /** {@link State} of the thread. */
+  state: 10,
   size: 16,
 } as const;
+
+/** Values of the control block's state slot. */
+export const State = { idle: 0, busy: 1, retired: 2 } as const;
+
+/** Milliseconds without work after which the helper thread ends. */
+export const IDLE_MS = 5000;
 
 /** Most dropout seeds a phase passes. */
 export const MAX_SEEDS = 16;
@@ -39,6 +48,8 @@ export interface HelperData {
   weights: SharedArrayBuffer[];
   state: SharedArrayBuffer[];
   shared: SharedArrayBuffer[];
+  /** Milliseconds without work after which the thread ends. */
+  idleMs: number;
 }
 
 /** A helper thread running phases on a context's buffers. */
@@ -50,7 +61,7 @@ export class FusedHelper {
   #pending = false;
 
   /** Starts the thread on `ctx` (its layout, weights and shared buffers). */
-  constructor(ctx: Context) {
+  constructor(ctx: Context, idleMs = IDLE_MS) {
     const data: HelperData = {
       blas: loadBlas(),
       ctl: this.#ctl.buffer as SharedArrayBuffer,
@@ -60,6 +71,7 @@ export class FusedHelper {
       state: ctx.state.flatMap((s) => [s.squareAvg, s.accDelta])
         .map((a) => a.buffer as SharedArrayBuffer),
       shared: ctx.shared,
+      idleMs,
     };
     this.#worker = new Worker(new URL("./fused_worker.ts", import.meta.url), {
       workerData: data,
@@ -69,7 +81,8 @@ export class FusedHelper {
 
   /**
    * Hands phase `phase` for thread `thread`, images n0..n1 of n, to the helper, with its
-   * numbers (dropout seeds, or Adadelta's hyper-parameters).
+   * numbers (dropout seeds, or Adadelta's hyper-parameters). Returns false, handing nothing
+   * over, when the thread has ended after being idle (start a new helper).
    */
   start(
     phase: number,
@@ -79,10 +92,13 @@ export class FusedHelper {
     n1: number,
     seeds: number[],
     clear: boolean,
-  ): void {
+  ): boolean {
     if (this.#pending) throw new Error("fused helper: a phase is already running");
     if (seeds.length > MAX_SEEDS) throw new Error(`fused helper: more than ${MAX_SEEDS} seeds`);
     const ctl = this.#ctl;
+    if (Atomics.compareExchange(ctl, Ctl.state, State.idle, State.busy) !== State.idle) {
+      return false; // retired
+    }
     ctl[Ctl.phase] = phase;
     ctl[Ctl.thread] = thread;
     ctl[Ctl.n] = n;
@@ -94,6 +110,7 @@ export class FusedHelper {
     this.#pending = true;
     Atomics.store(ctl, Ctl.seq, ++this.#seq);
     Atomics.notify(ctl, Ctl.seq);
+    return true;
   }
 
   /** Waits for the phase handed over last; throws if it failed there. */

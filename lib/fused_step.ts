@@ -296,7 +296,13 @@ export class FusedStep {
         return;
       }
       this.#helper ??= new FusedHelper(ctx);
-      this.#helper.start(phase, 1, n, h, n, numbers, clear);
+      if (!this.#helper.start(phase, 1, n, h, n, numbers, clear)) {
+        // It ended after being idle: start another.
+        this.#helper = new FusedHelper(ctx);
+        if (!this.#helper.start(phase, 1, n, h, n, numbers, clear)) {
+          throw new Error("fused step: the helper thread did not take the phase");
+        }
+      }
       try {
         here(0, 0, h);
       } finally {

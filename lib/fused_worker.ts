@@ -1,13 +1,14 @@
 /**
  * The helper thread of `fused_helper.ts`: builds the same context as the main thread from
- * the shared buffers, then runs the phases it is handed (`fused_kernels.ts`).
+ * the shared buffers, then runs the phases it is handed (`fused_kernels.ts`); ends after
+ * `idleMs` without one.
  * @module
  */
 
 import { workerData } from "node:worker_threads";
 import { useLoadedBlas } from "./backend/openblas.ts";
 import { buildContext, Phase, rowsPhase, weightsPhase } from "./fused_kernels.ts";
-import { Ctl, type HelperData } from "./fused_helper.ts";
+import { Ctl, type HelperData, State } from "./fused_helper.ts";
 
 const data = workerData as HelperData;
 useLoadedBlas(data.blas);
@@ -17,7 +18,11 @@ const seeds = new Float64Array(data.seeds);
 
 let seen = 0;
 for (;;) {
-  Atomics.wait(ctl, Ctl.seq, seen);
+  if (Atomics.wait(ctl, Ctl.seq, seen, data.idleMs) === "timed-out") {
+    // Retire unless the main thread has just claimed this thread for a phase.
+    if (Atomics.compareExchange(ctl, Ctl.state, State.idle, State.retired) === State.idle) break;
+    continue;
+  }
   seen = Atomics.load(ctl, Ctl.seq);
   try {
     const [t, n, n0, n1] = [ctl[Ctl.thread], ctl[Ctl.n], ctl[Ctl.n0], ctl[Ctl.n1]];
@@ -33,6 +38,8 @@ for (;;) {
     console.error(`fused helper thread: ${e instanceof Error ? e.message : e}`);
     Atomics.store(ctl, Ctl.error, 1);
   }
+  // Idle before done: the main thread may claim it again as soon as it sees done.
+  Atomics.store(ctl, Ctl.state, State.idle);
   Atomics.store(ctl, Ctl.done, seen);
   Atomics.notify(ctl, Ctl.done);
 }
