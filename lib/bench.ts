@@ -26,6 +26,7 @@ import { Adadelta } from "./adadelta.ts";
 import { evalBatch, trainStep } from "./train_step.ts";
 import { Rng } from "./rng.ts";
 import { cpuModel } from "./environment.ts";
+import { peakRssBytes } from "./memory.ts";
 import { benchEpochs } from "./bench_epoch.ts";
 
 /** Training images in one epoch and the batch size the epoch projection assumes. */
@@ -153,16 +154,7 @@ export function projectEpochSeconds(
   return Math.ceil(trainImages / batchSize) * msPerStep / 1000 + testPassSeconds;
 }
 
-/** Peak resident set size of this process (VmHWM) in bytes, or null where unknown. */
-export function peakRssBytes(): number | null {
-  try {
-    const status = Deno.readTextFileSync("/proc/self/status");
-    const m = status.match(/^VmHWM:\s+(\d+)\s+kB/m);
-    return m ? Number(m[1]) * 1024 : null;
-  } catch {
-    return null;
-  }
-}
+export { peakRssBytes };
 
 function stepEntry(batchSize: number, samplesMs: number[]): BenchStep {
   const ms = median(samplesMs);

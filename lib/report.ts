@@ -436,6 +436,8 @@ function perEpochSection(trials: TrialRecord[]): string[] {
     "Is the time per epoch flat? The first epoch includes warm-up (kernel compilation, caches).",
     "",
   );
+  const mib = (bytes: number | null | undefined) =>
+    typeof bytes === "number" ? `${(bytes / 2 ** 20).toFixed(0)} MiB` : DASH;
   const rows = trials.filter((r) => r.epochs.length > 0).map((r) => {
     const times = r.epochs.map((e) => e.epochTime);
     const mean = times.reduce((s, t) => s + t, 0) / times.length;
@@ -449,10 +451,28 @@ function perEpochSection(trials: TrialRecord[]): string[] {
       seconds(min),
       seconds(max),
       `${(max / min).toFixed(2)}`,
+      mib(r.epochs[0].peakRssBytes),
+      mib(r.epochs[r.epochs.length - 1].peakRssBytes),
     ];
   });
   out.push(
-    table(["Trial", "Epochs", "First epoch", "Mean", "Min", "Max", "Max / min"], rows),
+    "Peak RSS is the trial process's peak resident memory after its first and its last epoch " +
+      "(equal when memory stays flat).",
+    "",
+    table(
+      [
+        "Trial",
+        "Epochs",
+        "First epoch",
+        "Mean",
+        "Min",
+        "Max",
+        "Max / min",
+        "Peak RSS, epoch 1",
+        "Peak RSS, last epoch",
+      ],
+      rows,
+    ),
     "",
   );
   return out;

@@ -42,6 +42,11 @@ export interface EpochMetrics {
   epochTime: number;
   trainTime: number;
   evalTime: number;
+  /**
+   * Peak resident set size of the trial's process so far, in bytes, at the end of this epoch
+   * (null where unknown; absent from records written before it was kept).
+   */
+  peakRssBytes?: number | null;
 }
 
 /** Totals over the finished epochs (the last epoch's metrics, the summed time). */
@@ -215,6 +220,10 @@ export function validateRecord(value: unknown, source = "record"): TrialRecord {
     const m = e as Record<string, unknown>;
     for (const k of ["epoch", "trainLoss", "trainAcc", "valLoss", "valAcc", "epochTime"]) {
       if (typeof m?.[k] !== "number") fail(`field 'epochs[${i}].${k}' is not a number`);
+    }
+    const rss = m.peakRssBytes;
+    if (rss !== undefined && rss !== null && !(typeof rss === "number" && rss >= 0)) {
+      fail(`field 'epochs[${i}].peakRssBytes' is not a byte count`);
     }
   }
   if (r.status === "ok" && (typeof r.totals !== "object" || r.totals === null)) {

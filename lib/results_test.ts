@@ -45,6 +45,7 @@ Deno.test("results: validation names the file and the field", async () => {
     environment: {},
   };
   assert.equal(validateRecord(good).id, "x");
+  const epoch = { epoch: 1, trainLoss: 1, trainAcc: 0.5, valLoss: 1, valAcc: 0.5, epochTime: 2 };
   const cases: [unknown, RegExp][] = [
     [[], /not a JSON object/],
     [{ ...good, schema: 99 }, /unknown schema version 99 \(expected 1\)/],
@@ -52,7 +53,11 @@ Deno.test("results: validation names the file and the field", async () => {
     [{ ...good, status: "ok" }, /'totals' is missing/],
     [{ ...good, epochs: [{ epoch: 1 }] }, /'epochs\[0\]\.trainLoss' is not a number/],
     [{ ...good, args: { ...args, lr: "1" } }, /'args\.lr' is not a number/],
+    [{ ...good, epochs: [{ ...epoch, peakRssBytes: "1 GB" }] }, /peakRssBytes' is not a byte/],
   ];
+  // Records written before peakRssBytes was kept have none; null means unknown.
+  assert.equal(validateRecord({ ...good, epochs: [epoch] }).epochs.length, 1);
+  assert.equal(validateRecord({ ...good, epochs: [{ ...epoch, peakRssBytes: null }] }).id, "x");
   for (const [value, re] of cases) {
     assert.throws(
       () => validateRecord(value, "f.json"),

@@ -10,6 +10,7 @@ import { batchCount, type Mnist, orderedBatches, shuffledBatches } from "./data.
 import { reseedDropout, trainableVariables } from "./model.ts";
 import type { EpochMetrics } from "./results.ts";
 import { Rng } from "./rng.ts";
+import { peakRssBytes } from "./memory.ts";
 import { evalBatch, trainStep } from "./train_step.ts";
 
 /** Hyper-parameters of the loop. */
@@ -143,6 +144,7 @@ export async function train(
         epochTime: (t2 - t0) / 1000,
         trainTime: (t1 - t0) / 1000,
         evalTime: (t2 - t1) / 1000,
+        peakRssBytes: peakRssBytes(),
       };
       epochs.push(metrics);
       callbacks.onEpoch?.(metrics);

@@ -29,5 +29,9 @@ Deno.test("train: resident memory stays flat from epoch to epoch", async () => {
   // Buffers are allocated in the first epoch; later ones reuse them.
   const growth = (rss[3] - rss[1]) / 2 ** 20;
   assert.ok(growth < 32, `RSS grew by ${growth.toFixed(1)} MiB from epoch 2 to 4: ${rss}`);
+  // Each epoch's metrics carry the process's peak RSS (Linux), never decreasing.
+  const peaks = outcome.epochs.map((e) => e.peakRssBytes ?? 0);
+  assert.ok(peaks[0] > 2 ** 20, `${peaks}`);
+  assert.ok(peaks.every((p, i) => i === 0 || p >= peaks[i - 1]), `${peaks}`);
   model.dispose();
 });
