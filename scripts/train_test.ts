@@ -160,7 +160,7 @@ Deno.test("train CLI: the same seed gives identical metrics; another seed does n
       "--quiet",
     ]);
     assert.equal(r.code, 0, r.stderr);
-    const { epochTime: _a, trainTime: _b, evalTime: _c, ...metrics } =
+    const { epochTime: _a, trainTime: _b, evalTime: _c, peakRssBytes: _d, ...metrics } =
       (await readRecord(`${dir}/${name}.json`)).epochs[0];
     return metrics;
   };
