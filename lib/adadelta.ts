@@ -11,8 +11,6 @@ import * as tf from "@tensorflow/tfjs";
 import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import { adadeltaUpdate } from "./adadelta_update.ts";
 
-export { adadeltaUpdate };
-
 /** The running averages of one variable, on CPU backends (in SharedArrayBuffers). */
 export interface FlatState {
   squareAvg: Float32Array;

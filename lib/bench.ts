@@ -154,8 +154,6 @@ export function projectEpochSeconds(
   return Math.ceil(trainImages / batchSize) * msPerStep / 1000 + testPassSeconds;
 }
 
-export { peakRssBytes };
-
 function stepEntry(batchSize: number, samplesMs: number[]): BenchStep {
   const ms = median(samplesMs);
   return { batchSize, msPerStep: ms, samplesMs, imagesPerSecond: batchSize / ms * 1000 };

@@ -92,20 +92,26 @@ function entry(name: string, ms128: number, test: number): BenchEntry {
   };
 }
 
-Deno.test("ratio vs PyTorch and the printed table", () => {
-  const entries = [entry("blas", 100, 2), entry("pytorch", 200, 4)];
-  const ratios = ratiosVsPytorch(entries)!;
-  assert.ok(Math.abs(ratios.blas - (46.9 + 2) / (93.8 + 4)) < 1e-12);
-  assert.equal(ratiosVsPytorch([entry("blas", 100, 2)]), null);
-  const record: BenchRecord = {
+/** A bench record on a made-up machine, with no entries unless given. */
+function benchRecord(fields: Partial<BenchRecord>): BenchRecord {
+  return {
     schema: 1,
     kind: "bench",
     startedAt: "",
     endedAt: "",
     machine: { cpu: "x", cores: 2, os: "linux", arch: "x86_64" },
-    entries,
-    ratioVsPytorch: ratios,
+    entries: [],
+    ratioVsPytorch: null,
+    ...fields,
   };
+}
+
+Deno.test("ratio vs PyTorch and the printed table", () => {
+  const entries = [entry("blas", 100, 2), entry("pytorch", 200, 4)];
+  const ratios = ratiosVsPytorch(entries)!;
+  assert.ok(Math.abs(ratios.blas - (46.9 + 2) / (93.8 + 4)) < 1e-12);
+  assert.equal(ratiosVsPytorch([entry("blas", 100, 2)]), null);
+  const record = benchRecord({ entries, ratioVsPytorch: ratios });
   const table = formatBenchTable(record, [32, 128]);
   assert.match(
     table,
@@ -135,17 +141,7 @@ Deno.test("whole epochs: medians, ratio and the printed table", () => {
   ];
   assert.equal(epochRatio(epochs), 25 / 45);
   assert.equal(epochRatio(epochs.slice(0, 1)), null);
-  const record: BenchRecord = {
-    schema: 1,
-    kind: "bench",
-    startedAt: "",
-    endedAt: "",
-    machine: { cpu: "x", cores: 2, os: "linux", arch: "x86_64" },
-    entries: [],
-    ratioVsPytorch: null,
-    epochs,
-    epochRatioVsPytorch: epochRatio(epochs),
-  };
+  const record = benchRecord({ epochs, epochRatioVsPytorch: epochRatio(epochs) });
   const table = formatBenchTable(record, [128]);
   assert.match(table, /\| blas \| 30\.00, 20\.00, 25\.00 \| 25\.00 s \| 98\.50 % \|/);
   assert.match(table, /\| pytorch \| 40\.00, 50\.00 \| 45\.00 s \| 98\.00 % \|/);

@@ -10,8 +10,6 @@ import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import { alloc } from "./backend/kernels/util.ts";
 import { fillDropoutMask } from "./dropout_mask.ts";
 
-export { fillDropoutMask };
-
 /** Constructor arguments of {@link SeededDropout}. */
 export interface SeededDropoutArgs {
   name?: string;

@@ -1,7 +1,8 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { setupBackend } from "./backend/mod.ts";
-import { fillDropoutMask, SeededDropout } from "./dropout.ts";
+import { SeededDropout } from "./dropout.ts";
+import { fillDropoutMask } from "./dropout_mask.ts";
 import { Rng } from "./rng.ts";
 
 await setupBackend("blas", { threads: 1 });

@@ -60,6 +60,26 @@ export function maxShift(info: ConvInfo): number {
   return tapShift(info, info.filterHeight * info.filterWidth - 1);
 }
 
+/**
+ * The last convolution of `layout` for a batch of n: its index and geometry, channels, taps,
+ * grid rows per image, and the grid rows whose outputs can be valid (the rest read past the
+ * batch).
+ */
+function lastConv(layout: Layout, n: number) {
+  const lc = layout.convs.length - 1;
+  const li = layout.convs[lc];
+  const imageRows = li.inHeight * li.inWidth;
+  return {
+    lc,
+    li,
+    ci: li.inChannels,
+    co: li.outChannels,
+    taps: li.filterHeight * li.filterWidth,
+    imageRows,
+    valid: n * imageRows - maxShift(li),
+  };
+}
+
 /** Where each thread's partial sums sit in {@link Context.sums}. */
 interface SumSlots {
   /** Per convolution: bias gradient (channels). */
@@ -309,12 +329,7 @@ export function rowsPhase(
   // The last convolution as shifted GEMMs into a grid at its input's resolution, a few
   // images at a time, each chunk max pooled while in cache (max commutes with bias and
   // ReLU, applied to the pooled values); argmax offsets count from the chunk's start.
-  const lc = convs.length - 1;
-  const li = convs[lc];
-  const ci = li.inChannels, co = li.outChannels;
-  const taps = li.filterHeight * li.filterWidth;
-  const imageRows = li.inHeight * li.inWidth;
-  const valid = n * imageRows - maxShift(li);
+  const { lc, li, ci, co, taps, imageRows, valid } = lastConv(layout, n);
   const [ph, pw] = layout.pooled;
   const pooledImage = ph * pw * co;
   const lastW = weights[2 * lc], lastB = weights[2 * lc + 1];
@@ -514,12 +529,7 @@ export function weightsPhase(
   // The last convolution: filter gradient per tap (dz^T x shifted) over these images, and
   // the input gradient of their rows (dz shifted back by the tap, times W[tap]^T; the zero
   // rows before the grid cover the first image).
-  const lc = convs.length - 1;
-  const li = convs[lc];
-  const ci = li.inChannels, co = li.outChannels;
-  const taps = li.filterHeight * li.filterWidth;
-  const imageRows = li.inHeight * li.inWidth;
-  const valid = n * imageRows - maxShift(li);
+  const { lc, li, ci, co, taps, imageRows, valid } = lastConv(layout, n);
   const input = lc === 0 ? ctx.images : ctx.acts[lc - 1];
   const dz = dzOf(ctx, n);
   const dwT = ctx.convDw[t][lc];
