@@ -161,6 +161,12 @@ export async function writeCheckpoint(
     await Deno.remove(tmp).catch(() => {});
     throw err;
   }
+  // A process killed while writing leaves its temporary file: remove such leftovers.
+  for await (const e of Deno.readDir(dir)) {
+    if (e.name.startsWith(`${CHECKPOINT_FILE}.`) && e.name.endsWith(".tmp")) {
+      await Deno.remove(join(dir, e.name)).catch(() => {});
+    }
+  }
 }
 
 /**
