@@ -5,9 +5,9 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { setupBackend } from "../lib/backend/mod.ts";
-import { parseScriptFlags, scriptArgs } from "../lib/cli_args.ts";
-import { loadMnist } from "../lib/data.ts";
+import { setupBackend } from "../lib/blas/mod.ts";
+import { parseScriptFlags, scriptArgs } from "../lib/cli.ts";
+import { loadMnist } from "../lib/data/mod.ts";
 import {
   classify,
   decodePng,
@@ -16,8 +16,7 @@ import {
   predictionLine,
   toMnist,
 } from "../lib/predict/mod.ts";
-import { evaluate } from "../lib/train.ts";
-import { valMetrics } from "../lib/trial_log.ts";
+import { evaluate, valMetrics } from "../lib/train/mod.ts";
 
 const HELP =
   `Usage: deno task predict -- --model DIR [--data-dir DIR | --images FILE.png ...] [--limit N]

@@ -1,12 +1,12 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { setupBackend } from "../lib/backend/mod.ts";
-import { loadMnist } from "../lib/data.ts";
+import { setupBackend } from "../lib/blas/mod.ts";
+import { loadMnist } from "../lib/data/mod.ts";
 import { classify, loadServingModel } from "../lib/predict/mod.ts";
 import { encodePng } from "../lib/predict/encode_png_test.ts";
-import { readRecord } from "../lib/results.ts";
-import { valMetrics } from "../lib/trial_log.ts";
+import { readRecord } from "../lib/record/mod.ts";
+import { valMetrics } from "../lib/train/mod.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const ID = "e1_b128_lr1_g0.7_s1_n512_t256";

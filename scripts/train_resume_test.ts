@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { readCheckpoint } from "../lib/checkpoint.ts";
-import { readRecord, type TrialRecord } from "../lib/results.ts";
+import { readRecord, type TrialRecord } from "../lib/record/mod.ts";
+import { readCheckpoint } from "../lib/train/mod.ts";
 
 const SCRIPT = new URL("./train.ts", import.meta.url).pathname;
 const decoder = new TextDecoder();

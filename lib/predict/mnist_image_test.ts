@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { loadMnist } from "../data.ts";
+import { loadMnist } from "../data/mod.ts";
 import { BlankImageError, toMnist } from "./mnist_image.ts";
 
 /** Bounding box and centre of mass (pixel indices) of the ink (> 25) of a 28x28 image. */

@@ -6,9 +6,8 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { MNIST_MEAN, MNIST_STD, NUM_CLASSES } from "../data.ts";
-import { createModel } from "../model.ts";
-import { loadModel } from "../model_io.ts";
+import { MNIST_MEAN, MNIST_STD, NUM_CLASSES } from "../data/mod.ts";
+import { createModel, loadModel } from "../model/mod.ts";
 
 /** A model directory that cannot be loaded; the message is one line. */
 export class ModelDirError extends Error {

@@ -5,7 +5,7 @@
 
 import { join } from "node:path";
 import { type LineSink, settlesWithin, signalChild, spawnStreaming } from "./process.ts";
-import { trialFlags } from "./trial_args.ts";
+import { trialFlags } from "./child_args.ts";
 import { type RunningTrial, STOP_GRACE_MS, type TrialJob, type TrialRunner } from "./runner.ts";
 
 /** Settings of {@link LocalRunner}. */

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { readRecord, type TrialRecord, writeRecord } from "../results.ts";
+import { readRecord, type TrialRecord, writeRecord } from "../record/mod.ts";
 import { failureRecord } from "./failure_record.ts";
 import { checkpointDir, recordPath } from "./layout.ts";
 import type { Plan, PlannedTrial } from "./plan.ts";
