@@ -22,6 +22,8 @@ Sweeps (with neither, all three presets):
                        batch (32,64,128; 5 epochs; lr 1.0); repeatable
   --grid KEY=V1,V2     sweep the product of all --grid axes, e.g. --grid epochs=1,2
                        --grid lr=1.0,0.5; KEY is a trial flag name; repeatable
+  --seeds N            run every trial with N seeds (--seed, default 1, and the next N-1);
+                       the report shows their mean and standard deviation
 
 Running:
   --runner NAME        auto (default: docker when a daemon answers, else local), docker, local
@@ -62,6 +64,7 @@ function main(): Promise<number> | number {
     force: { type: "boolean", default: false },
     "rerun-failed": { type: "boolean", default: false },
     retries: { type: "string", default: "0" },
+    seeds: { type: "string", default: "1" },
     "save-model": { type: "boolean", default: false },
     cpus: { type: "string" },
     memory: { type: "string", default: "4g" },
@@ -83,6 +86,7 @@ function main(): Promise<number> | number {
     force: values.force,
     rerunFailed: values["rerun-failed"],
     retries: values.retries,
+    seeds: values.seeds,
     saveModel: values["save-model"],
     cpus: values.cpus ?? null,
     memory: values.memory,

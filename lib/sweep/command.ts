@@ -14,12 +14,12 @@ import { LocalRunner } from "./local_runner.ts";
 import { acquireLock, LockError } from "./lock.ts";
 import { recordPath } from "./layout.ts";
 import { markDone, parseOverrides, type Plan, planSweeps } from "./plan.ts";
-import { selectSweeps } from "./presets.ts";
+import { selectSweeps, withSeeds } from "./presets.ts";
 import type { Stream } from "./process.ts";
 import type { TrialRunner } from "./runner.ts";
 import { readPlanRecords, runTrials } from "./run_trials.ts";
 import { summaryTables } from "./summary.ts";
-import { UsageError } from "./child_args.ts";
+import { DEFAULT_ARGS, UsageError } from "./child_args.ts";
 
 /** Runner names accepted by `--runner`. */
 export const RUNNER_NAMES = ["auto", "docker", "local"] as const;
@@ -35,6 +35,8 @@ export interface SweepCommandOptions {
   results: string;
   dryRun: boolean;
   force: boolean;
+  /** `--seeds`, as typed: seeds per trial (1 by default). */
+  seeds: string;
   /** `--retries`, as typed: times a failed trial runs again. */
   retries: string;
   /** Run only the trials whose record is there and not `ok`. */
@@ -119,12 +121,23 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
     }
     jobs = parseJobs(o.jobs);
     retries = parseRetries(o.retries);
+    const seeds = Number(o.seeds);
+    if (!/^\d+$/.test(o.seeds.trim()) || !Number.isSafeInteger(seeds) || seeds < 1) {
+      throw new UsageError(
+        `--seeds ${JSON.stringify(o.seeds)}: expected a whole number, 1 or more`,
+      );
+    }
     if (o.rerunFailed && o.force) {
       throw new UsageError("--rerun-failed and --force: pick one (--force reruns every trial)");
     }
     const overrides = parseOverrides(o.trialFlags);
     if (overrides.dataDir) overrides.dataDir = resolve(overrides.dataDir);
-    plan = planSweeps(selectSweeps(o.presets, parseGrid(o.grid)), overrides);
+    const first = overrides.seed ?? DEFAULT_ARGS.seed;
+    if (seeds > 1) delete overrides.seed;
+    plan = planSweeps(
+      withSeeds(selectSweeps(o.presets, parseGrid(o.grid)), seeds, first),
+      overrides,
+    );
     resultsDir = resolve(o.results);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;

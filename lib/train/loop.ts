@@ -55,7 +55,7 @@ export interface BatchProgress {
 export interface TrainCallbacks {
   onBatch?: (p: BatchProgress) => void;
   onEpoch?: (m: EpochMetrics) => void;
-  /** Called (and awaited) after every epoch with the state to continue from. */
+  /** Called (and awaited) after every epoch, before `onEpoch`, with the state to continue from. */
   onState?: (state: TrainState) => Promise<void>;
   /** When aborted, the loop stops at the next batch with status `interrupted`. */
   signal?: AbortSignal;
@@ -192,7 +192,7 @@ export async function train(
         peakRssBytes: peakRssBytes(),
       };
       epochs.push(metrics);
-      callbacks.onEpoch?.(metrics);
+      // The state first: once an epoch's line is out, the epoch is saved.
       if (callbacks.onState) {
         await callbacks.onState({
           epochs: [...epochs],
@@ -202,6 +202,7 @@ export async function train(
           optimizer: optimizer.getState(vars),
         });
       }
+      callbacks.onEpoch?.(metrics);
       await breathe();
       if (callbacks.signal?.aborted) return { status: "interrupted", epochs, divergence: null };
     }
