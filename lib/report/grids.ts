@@ -289,6 +289,7 @@ export function gridChart(grid: Grid, title: string): VegaLiteSpec {
       field: flagOf(key),
       type: "ordinal",
       title: paramAxis(key),
+      axis: { labelAngle: 0 },
       sort: key === "seed"
         ? [...new Set(values.map((v) => v.seed))].sort((a, b) => a - b).map(String)
         : [...new Set(grid.groups.map((g) => g.params[key]))].sort(compareValues).map(paramText),
@@ -332,7 +333,7 @@ export function gridChart(grid: Grid, title: string): VegaLiteSpec {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: {
       text: title,
-      subtitle: `${grid.data}; a point per trial (each seed), a tick per mean`,
+      subtitle: `${grid.data}; a point per trial (each seed), a tick: the mean at each value`,
     },
     config: CHART_CONFIG,
     data: { values },
