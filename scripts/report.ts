@@ -7,6 +7,7 @@
 import { dirname, join, relative } from "node:path";
 import {
   buildReport,
+  duplicateCells,
   loadResults,
   selectTrials,
   textRenders,
@@ -48,6 +49,9 @@ async function main(argv: string[]): Promise<number> {
 
   const input = await loadResults(dir);
   for (const warning of input.warnings) console.error(`warning: ${warning}`);
+  for (const line of duplicateCells(input.records, includeSubsets)) {
+    console.error(`warning: several records for one trial: ${line}`);
+  }
   if (selectTrials(input.records, includeSubsets).size === 0) {
     const subsets = input.records.filter((r) =>
       r.record.args.limitTrain !== null || r.record.args.limitTest !== null

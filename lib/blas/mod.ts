@@ -24,11 +24,9 @@ export { BLAS_RELU_BIAS_GRAD } from "./kernels/relu_grad.ts";
 export { alloc } from "./kernels/util.ts";
 export { blasThreads, setThreads } from "./openblas.ts";
 
-/** Backend names accepted by {@link setupBackend} (and the CLI's `--backend`). */
-export const BACKENDS = ["auto", "blas", "tensorflow", "webgpu", "cpu"] as const;
-
-/** One of {@link BACKENDS}. */
-export type BackendName = typeof BACKENDS[number];
+// The backend names are a trial argument: defined with the others in lib/record/.
+import { type BackendName, BACKENDS } from "../record/mod.ts";
+export { type BackendName, BACKENDS };
 
 /** Options of {@link setupBackend}. */
 export interface SetupOptions {

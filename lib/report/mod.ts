@@ -6,4 +6,11 @@
 
 export { CHART_CONFIG, CHART_FONT, type VegaLiteSpec } from "./charts.ts";
 export { compileSpec, renderSvg, svgToPng, textRenders } from "./render.ts";
-export { buildReport, loadResults, type Report, selectTrials, writeReport } from "./report.ts";
+export {
+  buildReport,
+  duplicateCells,
+  loadResults,
+  type Report,
+  selectTrials,
+  writeReport,
+} from "./report.ts";

@@ -12,13 +12,13 @@ import { parseGrid } from "./grid.ts";
 import { ensureImage, gitCommit, imageId, imageTag } from "./image.ts";
 import { LocalRunner } from "./local_runner.ts";
 import { acquireLock, LockError } from "./lock.ts";
-import { markDone, parseOverrides, type Plan, planSweeps, recordPath } from "./plan.ts";
+import { markDone, type Plan, planSweeps, recordPath } from "./plan.ts";
 import { selectSweeps } from "./presets.ts";
 import type { Stream } from "./process.ts";
 import type { TrialRunner } from "./runner.ts";
 import { readPlanRecords, runTrials } from "./run_trials.ts";
 import { summaryTables } from "./summary.ts";
-import { UsageError } from "./child_args.ts";
+import { parseArgFlags, UsageError } from "../record/mod.ts";
 
 /** Runner names accepted by `--runner`. */
 export const RUNNER_NAMES = ["auto", "docker", "local"] as const;
@@ -87,8 +87,7 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
       );
     }
     jobs = parseJobs(o.jobs);
-    const overrides = parseOverrides(o.trialFlags);
-    if (overrides.dataDir) overrides.dataDir = resolve(overrides.dataDir);
+    const overrides = parseArgFlags(o.trialFlags);
     plan = planSweeps(selectSweeps(o.presets, parseGrid(o.grid)), overrides);
     resultsDir = resolve(o.results);
   } catch (e) {

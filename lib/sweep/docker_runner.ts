@@ -6,7 +6,8 @@
 
 import { docker, PROJECT_LABEL } from "./docker.ts";
 import { type LineSink, settlesWithin, signalChild, spawnStreaming } from "./process.ts";
-import { argsToFlags } from "./child_args.ts";
+import { argsToFlags } from "../record/mod.ts";
+import { recordPath } from "./plan.ts";
 import { type RunningTrial, STOP_GRACE_MS, type TrialJob, type TrialRunner } from "./runner.ts";
 
 /** Settings of {@link DockerRunner}. */
@@ -69,7 +70,7 @@ export class DockerRunner implements TrialRunner {
     args.push(
       o.image,
       ...argsToFlags(job.args),
-      `--out=${CONTAINER_RESULTS}/trials/${job.id}.json`,
+      `--out=${recordPath(CONTAINER_RESULTS, job.id)}`,
     );
     return args;
   }

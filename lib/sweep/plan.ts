@@ -4,11 +4,18 @@
  * @module
  */
 
-import { join } from "node:path";
-import { readRecord, type TrialArgs, trialId } from "../record/mod.ts";
+import { dirname, join } from "node:path";
+import {
+  DEFAULT_ARGS,
+  readRecord,
+  TRIAL_ID_PATTERN,
+  type TrialArgs,
+  trialId,
+  UsageError,
+  withArg,
+} from "../record/mod.ts";
 import { type GridPoint, gridPoints } from "./grid.ts";
 import type { SweepDef } from "./presets.ts";
-import { DEFAULT_ARGS, findArgSpec, parseArgValue, UsageError, withArg } from "./child_args.ts";
 
 /** One column of a sweep's table: the swept value(s) and the trial behind it. */
 export interface PlannedColumn {
@@ -89,9 +96,18 @@ export function planSweeps(defs: readonly SweepDef[], overrides: Partial<TrialAr
   return { sweeps, trials: [...trials.values()] };
 }
 
-/** Path of a trial's record in a results directory (the results layout contract). */
+/**
+ * Path of a trial's record in a results directory (the results layout contract). The id must
+ * be a safe trial id, so the path lies in `RESULTS/trials/` and nowhere else.
+ * @throws {UsageError} for an id that could name a file elsewhere
+ */
 export function recordPath(resultsDir: string, id: string): string {
-  return join(resultsDir, "trials", `${id}.json`);
+  const dir = join(resultsDir, "trials");
+  const path = join(dir, `${id}.json`);
+  if (!TRIAL_ID_PATTERN.test(id) || dirname(path) !== dir) {
+    throw new UsageError(`trial id ${JSON.stringify(id)}: its record would lie outside ${dir}`);
+  }
+  return path;
 }
 
 /**
@@ -101,22 +117,10 @@ export function recordPath(resultsDir: string, id: string): string {
 export async function markDone(plan: Plan, resultsDir: string): Promise<void> {
   for (const t of plan.trials) {
     try {
-      const record = await readRecord(recordPath(resultsDir, t.id));
+      const record = await readRecord(recordPath(resultsDir, t.id), t.id);
       t.done = record.status === "ok";
     } catch {
       t.done = false;
     }
   }
-}
-
-/** Parses the user's trial flags (`{"batch-size": "64"}` from parseArgs) into overrides. */
-export function parseOverrides(values: Record<string, string | undefined>): Partial<TrialArgs> {
-  const overrides: Record<string, unknown> = {};
-  for (const [flag, text] of Object.entries(values)) {
-    if (text === undefined) continue;
-    const spec = findArgSpec(flag);
-    if (spec === undefined) throw new UsageError(`--${flag}: not a trial flag`);
-    overrides[spec.key] = parseArgValue(spec, text);
-  }
-  return overrides as Partial<TrialArgs>;
 }

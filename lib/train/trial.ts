@@ -117,7 +117,7 @@ export class Trial {
         if (err instanceof RangeError) throw new UsageError(err.message);
         throw err;
       }
-      const backend = await setupBackend(args.backend as never, {
+      const backend = await setupBackend(args.backend, {
         threads: args.threads,
         log: io.info,
       });
