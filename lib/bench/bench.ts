@@ -12,7 +12,9 @@ import {
   type BenchEntry,
   type BenchRecord,
   type BenchStep,
+  epochRatio,
   type EpochRuns,
+  median,
 } from "../record/mod.ts";
 import { type BackendName, BACKENDS, hardwareWebgpuAvailable, setupBackend } from "../blas/mod.ts";
 import {
@@ -128,14 +130,6 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     out: values.out ?? null,
     help: values.help ?? false,
   };
-}
-
-/** Median of a non-empty list (mean of the two middle values for an even count). */
-export function median(xs: readonly number[]): number {
-  if (xs.length === 0) throw new RangeError("median of an empty list");
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
 /**
@@ -337,13 +331,6 @@ export async function runBench(
     ratioVsPytorch: ratiosVsPytorch(entries),
     ...(epochs ? { epochs, epochRatioVsPytorch: epochRatio(epochs) } : {}),
   };
-}
-
-/** Median blas epoch over median PyTorch epoch; null unless both ran. */
-export function epochRatio(runs: EpochRuns[]): number | null {
-  const ours = runs.find((r) => r.name === "blas"), torch = runs.find((r) => r.name === "pytorch");
-  if (!ours?.seconds.length || !torch?.seconds.length) return null;
-  return median(ours.seconds) / median(torch.seconds);
 }
 
 function fmt(x: number | null, digits: number, unit = ""): string {

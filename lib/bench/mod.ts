@@ -7,9 +7,7 @@
 export {
   BENCH_HELP,
   BenchUsageError,
-  epochRatio,
   formatBenchTable,
-  median,
   parseBenchArgs,
   runBench,
 } from "./bench.ts";

@@ -59,3 +59,27 @@ export interface EpochRuns {
   /** Test accuracy after each epoch, as a fraction. */
   valAcc: number[];
 }
+
+/**
+ * Median of a non-empty list (mean of the two middle values for an even count).
+ * @param xs the values
+ * @returns their median
+ * @throws {RangeError} for an empty list
+ */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) throw new RangeError("median of an empty list");
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/**
+ * Median blas epoch over median PyTorch epoch.
+ * @param runs the whole-epoch runs of a bench record
+ * @returns the ratio, or null unless both ran
+ */
+export function epochRatio(runs: EpochRuns[]): number | null {
+  const ours = runs.find((r) => r.name === "blas"), torch = runs.find((r) => r.name === "pytorch");
+  if (!ours?.seconds.length || !torch?.seconds.length) return null;
+  return median(ours.seconds) / median(torch.seconds);
+}

@@ -32,7 +32,9 @@ export {
   type BenchEntry,
   type BenchRecord,
   type BenchStep,
+  epochRatio,
   type EpochRuns,
+  median,
 } from "./bench.ts";
 export {
   allCells,

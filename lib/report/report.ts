@@ -14,8 +14,10 @@ import {
   type Cell,
   cellKey,
   DEFAULT_ARGS,
+  epochRatio,
   fileId,
   FIXED,
+  median,
   publishedFor,
   readRecord,
   RecordError,
@@ -26,7 +28,6 @@ import {
   type TrialRecord,
   writeFileAtomic,
 } from "../record/mod.ts";
-import { epochRatio, median } from "../bench/mod.ts";
 import {
   accuracyPerEpochChart,
   benchChart,
