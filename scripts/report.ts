@@ -8,6 +8,7 @@ import { dirname, join, relative } from "node:path";
 import {
   buildReport,
   duplicateCells,
+  isSubset,
   loadResults,
   selectTrials,
   textRenders,
@@ -53,9 +54,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(`warning: several records for one trial: ${line}`);
   }
   if (selectTrials(input.records, includeSubsets).size === 0) {
-    const subsets = input.records.filter((r) =>
-      r.record.args.limitTrain !== null || r.record.args.limitTest !== null
-    ).length;
+    const subsets = input.records.filter((r) => isSubset(r.record.args)).length;
     const hint = !includeSubsets && subsets > 0
       ? `; ${subsets} ran on a subset of the data: pass --include-subsets to report them`
       : "; run a sweep first, e.g. deno task epochs";

@@ -12,6 +12,7 @@ import {
   type BenchEntry,
   type BenchRecord,
   type BenchStep,
+  cpuModel,
   epochRatio,
   type EpochRuns,
   median,
@@ -26,7 +27,7 @@ import {
   shuffledBatches,
 } from "../data/mod.ts";
 import { Adadelta, createModel, reseedDropout, trainableVariables } from "../model/mod.ts";
-import { cpuModel, evalBatch, peakRssBytes, trainStep } from "../train/mod.ts";
+import { evalBatch, peakRssBytes, trainStep } from "../train/mod.ts";
 import { benchEpochs } from "./epoch.ts";
 
 /** Training images in one epoch and the batch size the epoch projection assumes. */

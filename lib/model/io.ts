@@ -31,30 +31,3 @@ export async function saveModel(model: tf.LayersModel, dir: string): Promise<voi
     return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
   }));
 }
-
-/** Loads a model saved by {@link saveModel} (or any single-shard tfjs layers model). */
-export async function loadModel(dir: string): Promise<tf.LayersModel> {
-  const json = JSON.parse(await Deno.readTextFile(`${dir}/model.json`));
-  const manifest = json.weightsManifest as {
-    paths: string[];
-    weights: tf.io.WeightsManifestEntry[];
-  }[];
-  const specs = manifest.flatMap((g) => g.weights);
-  const parts = await Promise.all(
-    manifest.flatMap((g) => g.paths).map((p) => Deno.readFile(`${dir}/${p}`)),
-  );
-  const total = parts.reduce((s, p) => s + p.length, 0);
-  const data = new Uint8Array(total);
-  let offset = 0;
-  for (const p of parts) {
-    data.set(p, offset);
-    offset += p.length;
-  }
-  return await tf.loadLayersModel(
-    tf.io.fromMemory({
-      modelTopology: json.modelTopology,
-      weightSpecs: specs,
-      weightData: data.buffer,
-    }),
-  );
-}

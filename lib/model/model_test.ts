@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { setupBackend } from "../blas/mod.ts";
 import { createModel, PARAMETER_COUNT, reseedDropout, trainableVariables } from "./model.ts";
-import { loadModel, saveModel } from "./io.ts";
+import { saveModel } from "./io.ts";
 import { Rng } from "../data/mod.ts";
 
 await setupBackend("blas", { threads: 1 });
@@ -87,3 +87,30 @@ Deno.test("model: saved model.json + weights.bin load back with the same predict
   model.dispose();
   loaded.dispose();
 });
+
+/** Loads a model saved by `saveModel` from its files (not through tfjs' file handler). */
+async function loadModel(dir: string): Promise<tf.LayersModel> {
+  const json = JSON.parse(await Deno.readTextFile(`${dir}/model.json`));
+  const manifest = json.weightsManifest as {
+    paths: string[];
+    weights: tf.io.WeightsManifestEntry[];
+  }[];
+  const specs = manifest.flatMap((g) => g.weights);
+  const parts = await Promise.all(
+    manifest.flatMap((g) => g.paths).map((p) => Deno.readFile(`${dir}/${p}`)),
+  );
+  const total = parts.reduce((s, p) => s + p.length, 0);
+  const data = new Uint8Array(total);
+  let offset = 0;
+  for (const p of parts) {
+    data.set(p, offset);
+    offset += p.length;
+  }
+  return await tf.loadLayersModel(
+    tf.io.fromMemory({
+      modelTopology: json.modelTopology,
+      weightSpecs: specs,
+      weightData: data.buffer,
+    }),
+  );
+}

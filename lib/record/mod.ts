@@ -27,6 +27,7 @@ export {
   UsageError,
   withArg,
 } from "./args.ts";
+export { collectEnvironment, cpuModel, type EnvironmentOptions, gitCommit } from "./environment.ts";
 export {
   BENCH_SCHEMA_VERSION,
   type BenchEntry,

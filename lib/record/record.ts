@@ -97,11 +97,17 @@ export interface TrialRecord {
   endedAt: string;
 }
 
-/** Writes `text` to `path` atomically: a temporary file beside it, then a rename. */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
+/**
+ * Writes `data` to `path` atomically: a temporary file beside it, then a rename; the
+ * temporary file is removed when anything fails.
+ * @param path the file
+ * @param data its new content, text or bytes
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const tmp = `${path}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
   try {
-    await Deno.writeTextFile(tmp, text);
+    if (typeof data === "string") await Deno.writeTextFile(tmp, data);
+    else await Deno.writeFile(tmp, data);
     await Deno.rename(tmp, path);
   } catch (err) {
     await Deno.remove(tmp).catch(() => {});

@@ -9,6 +9,7 @@ export { compileSpec, renderSvg, svgToPng, textRenders } from "./render.ts";
 export {
   buildReport,
   duplicateCells,
+  isSubset,
   loadResults,
   type Report,
   selectTrials,

@@ -757,23 +757,11 @@ export async function writeReport(report: Report, paths: ReportPaths): Promise<s
     await writeFileAtomic(`${stem}.svg`, svg + "\n");
     written.push(`${stem}.vl.json`, `${stem}.svg`);
     if (paths.png) {
-      await writeBytesAtomic(`${stem}.png`, svgToPng(svg));
+      await writeFileAtomic(`${stem}.png`, svgToPng(svg));
       written.push(`${stem}.png`);
     }
   }
   await writeFileAtomic(paths.out, report.markdown);
   written.push(paths.out);
   return written;
-}
-
-/** Writes bytes to `path` atomically: a temporary file beside it, then a rename. */
-async function writeBytesAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${path}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-  try {
-    await Deno.writeFile(tmp, bytes);
-    await Deno.rename(tmp, path);
-  } catch (err) {
-    await Deno.remove(tmp).catch(() => {});
-    throw err;
-  }
 }

@@ -9,7 +9,7 @@ import { dockerAvailable } from "./docker.ts";
 import { DockerRunner } from "./docker_runner.ts";
 import { cpuSlots, usableCpus } from "./cpus.ts";
 import { parseGrid } from "./grid.ts";
-import { ensureImage, gitCommit, imageId, imageTag } from "./image.ts";
+import { ensureImage, imageId, imageTag } from "./image.ts";
 import { LocalRunner } from "./local_runner.ts";
 import { acquireLock, LockError } from "./lock.ts";
 import { markDone, type Plan, planSweeps, recordPath } from "./plan.ts";
@@ -18,7 +18,7 @@ import type { Stream } from "./process.ts";
 import type { TrialRunner } from "./runner.ts";
 import { readPlanRecords, runTrials } from "./run_trials.ts";
 import { summaryTables } from "./summary.ts";
-import { parseArgFlags, UsageError } from "../record/mod.ts";
+import { gitCommit, parseArgFlags, UsageError } from "../record/mod.ts";
 
 /** Runner names accepted by `--runner`. */
 export const RUNNER_NAMES = ["auto", "docker", "local"] as const;
@@ -165,7 +165,7 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
   Deno.addSignalListener("SIGINT", onInt);
   Deno.addSignalListener("SIGTERM", onTerm);
   try {
-    const commit = await gitCommit(o.root);
+    const commit = gitCommit(o.root);
     let runner: TrialRunner;
     if (kind === "docker") {
       const cpuCount = usableCpus().length;

@@ -5,7 +5,6 @@
  * @module
  */
 
-export { collectEnvironment, cpuModel, gitCommit } from "./environment.ts";
 export { fusedStepFor } from "./fused_step.ts";
 export { epochLine, finalBlock, progressLine, totalsOf } from "./log.ts";
 export { type BatchProgress, evaluate, train } from "./loop.ts";
