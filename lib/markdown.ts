@@ -1,7 +1,10 @@
 /**
- * Markdown pieces: text from records made safe to place in a table or a line, and tables.
+ * Markdown pieces: text from records made safe to place in a table or a line, tables, and
+ * the reference's result table.
  * @module
  */
+
+import type { TrialTotals } from "./record/mod.ts";
 
 /**
  * Makes text from a record safe inside Markdown: control characters and line breaks become
@@ -43,4 +46,32 @@ export function mdText(text: string): string {
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const line = (cells: readonly string[]) => `| ${cells.join(" | ")} |`;
   return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+/** The reference's result rows: a label, and how a trial's totals fill its cell. */
+const RESULT_ROWS: readonly [string, (t: TrialTotals) => string][] = [
+  ["Elapsed time", (t) => `${t.totalTime.toFixed(2)} s`],
+  ["Validation loss", (t) => t.valLoss.toFixed(4)],
+  ["Validation accuracy", (t) => t.valAcc.toFixed(4)],
+];
+
+/**
+ * A sweep's table in the reference's layout: one column per value swept; rows elapsed time,
+ * validation loss and validation accuracy. The one builder for the sweep's summary and the
+ * report.
+ * @param header the first column's heading, then one heading per column
+ * @param columns per column: the trial's totals, or the text for every row of it (`-`, a status)
+ * @returns the Markdown table
+ */
+export function resultTable(
+  header: readonly string[],
+  columns: readonly (TrialTotals | string)[],
+): string {
+  return table(
+    header,
+    RESULT_ROWS.map(([label, cell]) => [
+      label,
+      ...columns.map((c) => (typeof c === "string" ? c : cell(c))),
+    ]),
+  );
 }

@@ -18,6 +18,7 @@ import {
   type VegaLiteSpec,
 } from "../report/mod.ts";
 import type { DatasetFile, EpochMetrics } from "../record/mod.ts";
+import { table } from "../markdown.ts";
 
 // ---- parameters ----
 
@@ -596,15 +597,9 @@ export async function showMarkdown(markdown: string): Promise<void> {
 
 // ---- tables and the report ----
 
-/** A Markdown table. Cells are written as given (escape `|` yourself). */
-export function markdownTable(header: string[], rows: (string | number)[][]): string {
-  const line = (cells: (string | number)[]) => `| ${cells.join(" | ")} |`;
-  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
-}
-
 /** The data set files as a Markdown table: name, size and SHA-256. */
 export function datasetFilesTable(files: DatasetFile[]): string {
-  return markdownTable(
+  return table(
     ["File", "Bytes", "SHA-256"],
     files.map((f) => [`\`${f.name}\``, f.bytes.toLocaleString("en-US"), `\`${f.sha256}\``]),
   );

@@ -43,7 +43,7 @@ import {
   type VegaLiteSpec,
 } from "./charts.ts";
 import { renderSvg, svgToPng } from "./render.ts";
-import { mdText, table } from "../markdown.ts";
+import { mdText, resultTable, table } from "../markdown.ts";
 
 /** A trial record and the file it came from. */
 export interface LoadedRecord {
@@ -401,17 +401,11 @@ function sweepSection(
 ): string[] {
   const out = [`## ${sweep.title}`, ""];
   out.push(`Fixed: ${sweepSubtitle(sweep)}, gamma 0.7, seed 1.`, "");
-  const cols = sweep.cells.map((c) => chosen.get(cellKey(c))?.record);
-  const row = (label: string, f: (r: TrialRecord) => string) => [
-    label,
-    ...cols.map((r) => (r ? f(r) : DASH)),
-  ];
   out.push(
-    table([sweep.label, ...sweep.cells.map((c) => cellValue(sweep, c))], [
-      row("Elapsed time", (r) => seconds(totalTime(r))),
-      row("Validation loss", (r) => last(r).valLoss.toFixed(4)),
-      row("Validation accuracy", (r) => last(r).valAcc.toFixed(4)),
-    ]),
+    resultTable(
+      [sweep.label, ...sweep.cells.map((c) => cellValue(sweep, c))],
+      sweep.cells.map((c) => chosen.get(cellKey(c))?.record.totals ?? DASH),
+    ),
     "",
   );
   const missing = sweep.cells.filter((c) => !chosen.has(cellKey(c)));
