@@ -4,7 +4,7 @@
  * @module
  */
 
-export { CHART_CONFIG, CHART_FONT, type VegaLiteSpec } from "./charts.ts";
+export { CHART_CONFIG, CHART_FONT, CHART_SCHEMA, type VegaLiteSpec } from "./charts.ts";
 export { compileSpec, renderSvg, svgToPng, textRenders } from "./render.ts";
 export {
   buildReport,
