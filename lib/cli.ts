@@ -15,7 +15,8 @@ export function scriptArgs(argv: readonly string[] = Deno.args): string[] {
   return at < 0 ? [...argv] : [...argv.slice(0, at), ...argv.slice(at + 1)];
 }
 
-type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+/** The `options` of `node:util` parseArgs. */
+export type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
 
 /**
  * Parses a script's flags strictly (no positionals). Returns the values, or the exit code

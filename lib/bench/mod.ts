@@ -11,3 +11,4 @@ export {
   parseBenchArgs,
   runBench,
 } from "./bench.ts";
+export type { BenchOptions } from "./bench.ts";

@@ -90,7 +90,7 @@ async function setupTensorflow(threads: number, log: (line: string) => void) {
   return { name: "tensorflow", threads, library: null };
 }
 
-interface AdapterLike {
+export interface AdapterLike {
   isFallbackAdapter?: boolean;
   info?: {
     isFallbackAdapter?: boolean;
@@ -185,3 +185,4 @@ export async function hardwareWebgpuAvailable(): Promise<boolean> {
     return false;
   }
 }
+export type { DenseLayout, SumSlots } from "./_fused_kernels.ts";

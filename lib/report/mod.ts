@@ -15,3 +15,4 @@ export {
   selectTrials,
   writeReport,
 } from "./report.ts";
+export type { Chart, LoadedRecord, ReportOptions, ReportPaths, ResultsInput } from "./report.ts";

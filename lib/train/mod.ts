@@ -11,3 +11,7 @@ export { type BatchProgress, evaluate, train } from "./loop.ts";
 export { peakRssBytes } from "./memory.ts";
 export { countCorrect, evalBatch, nllLoss, tapeTrainStep, trainStep } from "./step.ts";
 export { EXIT, Trial, TrialFailure } from "./trial.ts";
+export type { BatchResult } from "./step.ts";
+export type { TrainCallbacks, TrainOptions, TrainOutcome } from "./loop.ts";
+export type { TrialIo } from "./trial.ts";
+export type { FusedStep } from "./fused_step.ts";
