@@ -5,7 +5,7 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { parseFlags, UsageError } from "../cli.ts";
 import * as tf from "@tensorflow/tfjs";
 import {
   BENCH_SCHEMA_VERSION,
@@ -57,9 +57,6 @@ Flags:
   --out FILE           write the bench record (JSON) to FILE, atomically
   --help               show this help`;
 
-/** Bad command-line input for the bench (the script exits 2 with its message). */
-export class BenchUsageError extends Error {}
-
 /** Resolved bench flags. */
 export interface BenchOptions {
   backends: BackendName[] | null;
@@ -76,34 +73,24 @@ export interface BenchOptions {
 
 function positiveInt(flag: string, text: string): number {
   if (!/^[0-9]+$/.test(text) || Number(text) < 1) {
-    throw new BenchUsageError(`${flag} must be a positive integer, got "${text}"`);
+    throw new UsageError(`${flag} must be a positive integer, got "${text}"`);
   }
   return Number(text);
 }
 
-/** Parses bench flags; throws {@link BenchUsageError} with a one-line message on bad input. */
+/** Parses bench flags; throws {@link UsageError} with a one-line message on bad input. */
 export function parseBenchArgs(argv: string[]): BenchOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        backends: { type: "string" },
-        steps: { type: "string" },
-        threads: { type: "string" },
-        "batch-sizes": { type: "string" },
-        "data-dir": { type: "string" },
-        "vs-pytorch": { type: "boolean" },
-        epochs: { type: "string" },
-        out: { type: "string" },
-        help: { type: "boolean" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (e) {
-    throw new BenchUsageError(`${(e as Error).message.split("\n")[0]} (see --help)`);
-  }
+  const values = parseFlags({
+    backends: { type: "string" },
+    steps: { type: "string" },
+    threads: { type: "string" },
+    "batch-sizes": { type: "string" },
+    "data-dir": { type: "string" },
+    "vs-pytorch": { type: "boolean" },
+    epochs: { type: "string" },
+    out: { type: "string" },
+    help: { type: "boolean" },
+  }, argv);
   let backends: BackendName[] | null = null;
   if (values.backends !== undefined) {
     backends = values.backends.split(",").map((b) => b.trim()).filter((b) =>
@@ -112,7 +99,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     const accepted = BACKENDS.filter((b) => b !== "auto") as readonly string[];
     const bad = backends.find((b) => !accepted.includes(b));
     if (bad !== undefined || backends.length === 0) {
-      throw new BenchUsageError(
+      throw new UsageError(
         `--backends: unknown backend "${bad ?? ""}": expected a list of ${accepted.join(", ")}`,
       );
     }

@@ -1,11 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  BenchUsageError,
-  formatBenchTable,
-  parseBenchArgs,
-  projectEpochSeconds,
-  ratiosVsPytorch,
-} from "./bench.ts";
+import { UsageError } from "../cli.ts";
+import { formatBenchTable, parseBenchArgs, projectEpochSeconds, ratiosVsPytorch } from "./bench.ts";
 import { type BenchEntry, type BenchRecord, epochRatio } from "../record/mod.ts";
 import { ANCHOR_SCRIPT, benchEpochs, pytorchOneEpoch } from "./epoch.ts";
 import { loadMnist, packageDataDir } from "../data/mod.ts";
@@ -62,7 +57,7 @@ Deno.test("bench flags: bad values give one-line usage errors naming the flag", 
   ];
   for (const [argv, re] of cases) {
     assert.throws(() => parseBenchArgs(argv), (e: Error) => {
-      assert.ok(e instanceof BenchUsageError, argv.join(" "));
+      assert.ok(e instanceof UsageError, argv.join(" "));
       assert.match(e.message, re);
       assert.ok(!e.message.includes("\n"));
       return true;

@@ -4,11 +4,5 @@
  * @module
  */
 
-export {
-  BENCH_HELP,
-  BenchUsageError,
-  formatBenchTable,
-  parseBenchArgs,
-  runBench,
-} from "./bench.ts";
+export { BENCH_HELP, formatBenchTable, parseBenchArgs, runBench } from "./bench.ts";
 export type { BenchOptions } from "./bench.ts";

@@ -7,7 +7,7 @@
  */
 
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { parseFlags, UsageError } from "../cli.ts";
 
 /** Backend names accepted by `--backend` (and `setupBackend`). */
 export const BACKENDS = ["auto", "blas", "tensorflow", "webgpu", "cpu"] as const;
@@ -219,10 +219,7 @@ export const DEFAULT_ARGS: Readonly<TrialArgs> = Object.freeze(
   Object.fromEntries(ARG_SPECS.map((s) => [s.key, s.default])) as unknown as TrialArgs,
 );
 
-/** A bad flag or flag value; its message is one line meant for the user (exit code 2). */
-export class UsageError extends Error {
-  override name = "UsageError";
-}
+export { UsageError };
 
 /**
  * Finds the spec of a flag name (`batch-size`) or key (`batchSize`).
@@ -458,30 +455,12 @@ function joinNegativeValues(argv: string[]): string[] {
   return out;
 }
 
-function parseFlags(argv: string[]) {
-  try {
-    return parseArgs({
-      args: joinNegativeValues(argv),
-      options: {
-        ...Object.fromEntries(STRING_FLAGS.map((f) => [f, { type: "string" as const }])),
-        quiet: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-  } catch (err) {
-    const msg = (err as Error).message;
-    const unknown = msg.match(/Unknown option '([^']+)'/);
-    if (unknown) throw new UsageError(`unknown flag ${unknown[1]} (see --help for the flags)`);
-    const positional = msg.match(/Unexpected argument '([^']+)'/);
-    if (positional) {
-      throw new UsageError(`unexpected argument ${JSON.stringify(positional[1])} (flags only)`);
-    }
-    const missing = msg.match(/Option '(--[\w-]+)[^']*' argument (missing|is ambiguous)/);
-    if (missing) throw new UsageError(`${missing[1]} needs a value (see --help)`);
-    throw new UsageError(msg.split("\n")[0]);
-  }
+function parseCliFlags(argv: string[]) {
+  return parseFlags({
+    ...Object.fromEntries(STRING_FLAGS.map((f) => [f, { type: "string" as const }])),
+    quiet: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  }, joinNegativeValues(argv));
 }
 
 /**
@@ -508,7 +487,7 @@ export function parseArgFlags(values: Record<string, string | undefined>): Parti
  * @throws {UsageError} on the first bad flag, with a one-line message
  */
 export function parseTrialArgs(argv: string[]): TrialCli {
-  const { values } = parseFlags(argv);
+  const values = parseCliFlags(argv);
   const v = values as Record<string, string | boolean | undefined>;
   const str = (k: string): string | undefined => v[k] as string | undefined;
   for (const k of ["out", "save-model"]) {
