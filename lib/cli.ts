@@ -9,6 +9,7 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 
 /** A bad flag or flag value; its message is one line meant for the user (exit code 2). */
 export class UsageError extends Error {
+  /** Always `UsageError`. */
   override name = "UsageError";
 }
 

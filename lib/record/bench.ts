@@ -10,11 +10,13 @@ export const BENCH_SCHEMA_VERSION = 1;
 
 /** Timing of one implementation at one batch size. */
 export interface BenchStep {
+  /** Images per step. */
   batchSize: number;
   /** Median wall milliseconds of one training step (forward, backward, optimizer). */
   msPerStep: number;
   /** All measured step times, milliseconds, in the order taken. */
   samplesMs: number[];
+  /** Training images per second at the median step time. */
   imagesPerSecond: number;
 }
 
@@ -24,7 +26,9 @@ export interface BenchEntry {
   name: string;
   /** Version string of what ran (tfjs version, torch version). */
   version: string;
+  /** Math threads it ran with. */
   threads: number;
+  /** One timing per batch size. */
   steps: BenchStep[];
   /** Seconds for a forward pass over the test set (10k images), or null if not measured. */
   testPassSeconds: number | null;
@@ -36,11 +40,17 @@ export interface BenchEntry {
 
 /** The whole bench document. */
 export interface BenchRecord {
+  /** {@link BENCH_SCHEMA_VERSION} of the layout. */
   schema: number;
+  /** Always `bench` (tells it from a trial record). */
   kind: "bench";
+  /** Start time, ISO 8601. */
   startedAt: string;
+  /** End time, ISO 8601. */
   endedAt: string;
+  /** The machine it ran on. */
   machine: { cpu: string; cores: number; os: string; arch: string };
+  /** One entry per implementation timed. */
   entries: BenchEntry[];
   /** Ours over PyTorch's projected epoch time, per backend, when PyTorch ran. */
   ratioVsPytorch: Record<string, number> | null;

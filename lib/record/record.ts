@@ -14,15 +14,23 @@ export type TrialStatus = "ok" | "diverged" | "failed" | "interrupted";
 
 /** Metrics of one epoch; accuracies are fractions in [0, 1], times in seconds. */
 export interface EpochMetrics {
+  /** Epoch number, from 1. */
   epoch: number;
+  /** Learning rate used in this epoch. */
   lr: number;
+  /** Mean NLL loss over the training batches. */
   trainLoss: number;
+  /** Training accuracy. */
   trainAcc: number;
+  /** Mean NLL loss on the test set. */
   valLoss: number;
+  /** Test-set accuracy. */
   valAcc: number;
   /** Train + evaluation wall time of this epoch. */
   epochTime: number;
+  /** Training wall time of this epoch. */
   trainTime: number;
+  /** Evaluation wall time of this epoch. */
   evalTime: number;
   /**
    * Peak resident set size of the trial's process so far, in bytes, at the end of this epoch
@@ -33,42 +41,65 @@ export interface EpochMetrics {
 
 /** Totals over the finished epochs (the last epoch's metrics, the summed time). */
 export interface TrialTotals {
+  /** Epochs finished. */
   epochsDone: number;
+  /** Training loss of the last epoch. */
   trainLoss: number;
+  /** Training accuracy of the last epoch. */
   trainAcc: number;
+  /** Validation loss of the last epoch. */
   valLoss: number;
+  /** Validation accuracy of the last epoch. */
   valAcc: number;
+  /** Summed epoch times, in seconds. */
   totalTime: number;
 }
 
 /** One IDX file that fed the trial. */
 export interface DatasetFile {
+  /** File name. */
   name: string;
+  /** Size in bytes. */
   bytes: number;
+  /** SHA-256 of its content, in hex. */
   sha256: string;
 }
 
 /** Where the data came from and how much of it was used. */
 export interface DatasetInfo {
+  /** Directory (or package) the files came from. */
   source: string;
+  /** The four IDX files. */
   files: DatasetFile[];
+  /** Training images used. */
   trainCount: number;
+  /** Test images used. */
   testCount: number;
 }
 
 /** The machine and software a trial ran on. */
 export interface Environment {
+  /** Deno version. */
   deno: string;
+  /** V8 version. */
   v8: string;
+  /** TypeScript version. */
   typescript: string;
+  /** TensorFlow.js version ("unknown" where the trial never loaded it). */
   tfjs: string;
   /** Backend actually used (after `auto` resolved). */
   backend: string;
+  /** Math threads in effect. */
   threads: number;
+  /** CPU model name. */
   cpu: string;
+  /** Logical cores. */
   cores: number;
+  /** Operating system and kernel release. */
   os: string;
+  /** CPU architecture. */
   arch: string;
+  /** Host (or container) name. */
   hostname: string;
   /** From the environment variable `TRIAL_IMAGE_ID` when run in a container. */
   imageId: string | null;
@@ -80,20 +111,29 @@ export interface Environment {
 
 /** The JSON document written for every trial. */
 export interface TrialRecord {
+  /** {@link SCHEMA_VERSION} of the layout. */
   schema: number;
   /** Stable identifier derived from the arguments that change the result. */
   id: string;
+  /** How the trial ended. */
   status: TrialStatus;
+  /** Every argument, as resolved. */
   args: TrialArgs;
+  /** Metrics of each finished epoch. */
   epochs: EpochMetrics[];
+  /** Totals over the finished epochs; null when none finished. */
   totals: TrialTotals | null;
   /** Where the loss stopped being finite, when status is `diverged`. */
   divergence: { epoch: number; batch: number; loss: number } | null;
   /** What went wrong, when status is `failed` or `interrupted`. */
   error: { message: string; exitCode: number | null; stderrTail: string | null } | null;
+  /** The data used; null when it was never loaded. */
   dataset: DatasetInfo | null;
+  /** The machine and software it ran on. */
   environment: Environment;
+  /** Start time, ISO 8601. */
   startedAt: string;
+  /** End time, ISO 8601. */
   endedAt: string;
 }
 

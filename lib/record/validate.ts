@@ -21,6 +21,7 @@ export const MAX_LOG_CHARS = 16_000;
 
 /** Error for a record that cannot be used; the message names the file. */
 export class RecordError extends Error {
+  /** Always `RecordError`. */
   override name = "RecordError";
 }
 
