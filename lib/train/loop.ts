@@ -7,19 +7,15 @@
 import * as tf from "@tensorflow/tfjs";
 import { Adadelta, reseedDropout, trainableVariables } from "../model/mod.ts";
 import { batchCount, type Mnist, orderedBatches, Rng, shuffledBatches } from "../data/mod.ts";
-import type { EpochMetrics } from "../record/mod.ts";
+import type { EpochMetrics, TrialArgs } from "../record/mod.ts";
 import { peakRssBytes } from "./memory.ts";
 import { evalBatch, trainStep } from "./step.ts";
 
-/** Hyper-parameters of the loop. */
-export interface TrainOptions {
-  epochs: number;
-  batchSize: number;
-  lr: number;
-  gamma: number;
-  seed: number;
-  testBatchSize: number;
-}
+/** Hyper-parameters of the loop: the trial arguments it uses (defined in `lib/record/args.ts`). */
+export type TrainOptions = Pick<
+  TrialArgs,
+  "epochs" | "batchSize" | "lr" | "gamma" | "seed" | "testBatchSize"
+>;
 
 /** Progress within an epoch, reported after every training batch. */
 export interface BatchProgress {
