@@ -443,6 +443,14 @@ export function formatBenchTable(record: BenchRecord, batchSizes: number[]): str
     if (record.epochRatioVsPytorch) {
       lines.push("", `blas / pytorch whole epoch: ${record.epochRatioVsPytorch.toFixed(2)}`);
     }
+    for (const r of record.epochs) {
+      const projected = record.entries.find((e) => e.name === r.name)?.projectedEpochSeconds;
+      if (projected) {
+        lines.push(
+          `${r.name} whole epoch / projected epoch: ${(median(r.seconds) / projected).toFixed(2)}`,
+        );
+      }
+    }
   }
   return lines.join("\n");
 }
