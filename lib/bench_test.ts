@@ -9,7 +9,7 @@ import {
   ratiosVsPytorch,
 } from "./bench.ts";
 import type { BenchEntry, BenchRecord } from "./bench_record.ts";
-import { ANCHOR_SCRIPT, benchEpochs, pytorchOneEpoch } from "./bench_epoch.ts";
+import { benchEpochs, pytorchOneEpoch, TORCH_SCRIPT } from "./bench_epoch.ts";
 import { loadMnist, packageDataDir } from "./data.ts";
 
 Deno.test("median of odd and even counts, unsorted input left alone", () => {
@@ -148,13 +148,42 @@ Deno.test("whole epochs: medians, ratio and the printed table", () => {
   assert.match(table, /blas \/ pytorch whole epoch: 0\.56/);
 });
 
-Deno.test("whole epochs: a missing anchor script is named, not fatal", async () => {
+Deno.test("whole epochs: a missing PyTorch script is named, not fatal", async () => {
   const r = await pytorchOneEpoch(packageDataDir(), 1, "/usr/bin/python3", "/nonexistent/a.py");
-  assert.equal(r, "no anchor script at /nonexistent/a.py");
+  assert.equal(r, "no PyTorch script at /nonexistent/a.py");
 });
 
-Deno.test("whole epochs: ours and the anchor on a subset, alternating", async () => {
-  // The anchor reads LIMIT_TRAIN / LIMIT_TEST; ours gets the same subset.
+/** Whether /usr/bin/python3 imports torch (setup.sh --full installs it; CI must have it). */
+function hasTorch(): boolean {
+  const ok = new Deno.Command("/usr/bin/python3", { args: ["-c", "import torch"], stderr: "null" })
+    .outputSync().success;
+  if (!ok && Deno.env.get("CI")) {
+    throw new Error("CI needs python3-torch (scripts/setup.sh --full)");
+  }
+  return ok;
+}
+
+Deno.test("the PyTorch script is inside the repository, beside nothing outside it", async () => {
+  const root = new URL("..", import.meta.url).pathname;
+  assert.ok(TORCH_SCRIPT.startsWith(root), TORCH_SCRIPT);
+  assert.equal(TORCH_SCRIPT.slice(root.length), "reference/torch_mnist.py");
+  assert.ok((await Deno.stat(TORCH_SCRIPT)).isFile);
+});
+
+Deno.test("the PyTorch script names its modes and exits 2 on bad arguments", async () => {
+  const out = await new Deno.Command("/usr/bin/python3", {
+    args: [TORCH_SCRIPT, "bogus"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 2);
+  const err = new TextDecoder().decode(out.stderr);
+  assert.match(err, /^torch_mnist\.py: bad arguments 'bogus'\n/);
+  for (const mode of ["train", "steps", "parity"]) assert.match(err, new RegExp(`py ${mode} `));
+});
+
+Deno.test("whole epochs: ours and PyTorch on a subset, alternating", async () => {
+  // The PyTorch script reads LIMIT_TRAIN / LIMIT_TEST; ours gets the same subset.
   Deno.env.set("LIMIT_TRAIN", "512");
   Deno.env.set("LIMIT_TEST", "256");
   try {
@@ -166,9 +195,8 @@ Deno.test("whole epochs: ours and the anchor on a subset, alternating", async ()
     assert.equal(ours.seconds.length, 2);
     assert.ok(ours.seconds.every((s) => s > 0 && s < 60), `${ours.seconds}`);
     assert.ok(ours.valAcc.every((a) => a > 0.2 && a <= 1), `${ours.valAcc}`);
-    const torch = await pytorchOneEpoch(packageDataDir(), 1);
-    if (typeof torch === "string") {
-      // No python3 with torch here (or no anchor): blas alone, and the note says why.
+    if (!hasTorch()) {
+      // No python3 with torch here: blas alone, and the note says why.
       assert.equal(runs.length, 1);
       assert.ok(notes.some((n) => n.startsWith("note: PyTorch epochs skipped")), `${notes}`);
     } else {
@@ -176,7 +204,6 @@ Deno.test("whole epochs: ours and the anchor on a subset, alternating", async ()
       assert.equal(runs[1].seconds.length, 2);
       assert.ok(runs[1].valAcc.every((a) => a > 0.2 && a <= 1), `${runs[1].valAcc}`);
       assert.ok(epochRatio(runs)! > 0);
-      assert.ok(ANCHOR_SCRIPT.endsWith("shared/anchors/torch_mnist.py"));
     }
   } finally {
     Deno.env.delete("LIMIT_TRAIN");

@@ -594,7 +594,7 @@ function benchSection(bench: BenchRecord): string[] {
   if (bench.epochs?.length) {
     out.push(
       "Whole epochs (60,000 training images at batch 128 plus the 10,000-image test pass; " +
-        "PyTorch through the study's anchor script), run alternately:",
+        "PyTorch through reference/torch_mnist.py), run alternately:",
       "",
       table(
         ["Implementation", "Epoch times", "Median", "Validation accuracy"],

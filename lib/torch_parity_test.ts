@@ -2,11 +2,11 @@ import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { Adadelta } from "./adadelta.ts";
 import { setupBackend } from "./backend/mod.ts";
+import { TORCH_SCRIPT } from "./bench_epoch.ts";
 import { gatherImages, gatherOneHot, loadMnist } from "./data.ts";
 import { createModel, trainableVariables } from "./model.ts";
 import { nllLoss } from "./train_step.ts";
 
-const SCRIPT = new URL("./testdata/torch_step.py", import.meta.url).pathname;
 const PYTHON = "/usr/bin/python3";
 
 function hasTorch(): boolean {
@@ -74,7 +74,7 @@ Deno.test({
     const ours = concat(vars.map((v) => v.dataSync() as Float32Array));
 
     const out = await new Deno.Command(PYTHON, {
-      args: [SCRIPT, dir, String(steps), String(lr)],
+      args: [TORCH_SCRIPT, "parity", dir, String(steps), String(lr)],
       stdout: "piped",
       stderr: "piped",
     }).output();
