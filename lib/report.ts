@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { BENCH_SCHEMA_VERSION, type BenchRecord } from "./bench_record.ts";
 import { epochRatio, median } from "./bench.ts";
 import {
+  ranInSummary,
   readRecord,
   RecordError,
   type TrialArgs,
@@ -376,6 +377,8 @@ function sweepSection(
     ]),
     "",
   );
+  const found = cols.filter((r) => r !== undefined);
+  if (found.length > 0) out.push(`Ran in: ${ranInSummary(found)}.`, "");
   const missing = sweep.cells.filter((c) => !chosen.has(cellKey(c)));
   for (const cell of missing) {
     const failed = input.notOk

@@ -160,6 +160,24 @@ Deno.test("buildReport: the three sweep tables, cell by cell", async () => {
   ]);
 });
 
+Deno.test("buildReport: each sweep says where its trials ran", async () => {
+  const input = await loadResults(DIR);
+  const { markdown } = buildReport(input, OPTIONS);
+  const sweepA = markdown.slice(markdown.indexOf("## Sweep a"), markdown.indexOf("## Sweep b"));
+  assert.match(sweepA, /\n\nRan in: container sha256:f1x7ure00000\.\n\n/);
+  const local = input.records.find((r) => r.record.args.epochs === 1)!;
+  local.record = {
+    ...local.record,
+    environment: { ...local.record.environment, imageId: null },
+  };
+  const mixed = buildReport(input, OPTIONS).markdown;
+  assert.ok(
+    mixed.includes(
+      "\n\nRan in: container sha256:f1x7ure00000 (2 trials); local process (1 trial).\n\n",
+    ),
+  );
+});
+
 Deno.test("buildReport: a missing trial says which record failed and the command that fills it", async () => {
   const { markdown } = buildReport(await loadResults(DIR), OPTIONS);
   const train = "deno task train -- --epochs 5 --batch-size 32 --lr 1.0 " +

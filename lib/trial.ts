@@ -42,9 +42,13 @@ export interface TrialIo {
   signal: AbortSignal;
 }
 
-/** Default record path of a trial: `results/trials/<id>.json` under the working directory. */
+/**
+ * Default record path of a trial run by hand: `runs/<id>.json` under the working directory,
+ * which git ignores, so that ad-hoc runs never change the committed study in `results/` (the
+ * sweeps write there, always with an explicit `--out`).
+ */
 export function defaultRecordPath(cli: TrialCli): string {
-  return `results/trials/${trialId(cli.args)}.json`;
+  return `runs/${trialId(cli.args)}.json`;
 }
 
 /** A trial in progress; `interruptNow` writes an `interrupted` record synchronously. */

