@@ -5,9 +5,22 @@
  */
 
 import * as tf from "@tensorflow/tfjs-core";
-import "@tensorflow/tfjs-backend-cpu";
+import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import { BLAS_BACKEND, registerBlasBackend } from "./blas.ts";
+import { silenceNodeBanner } from "./pooled_backend.ts";
 import { blasConfig, ignoredBlasCoretype, loadBlas, setThreads } from "./openblas.ts";
+
+// tfjs' own `cpu` backend, registered again without its "install tfjs-node" banner: every
+// entry point (train, bench, notebooks, any script importing lib/) reaches tfjs through here.
+// Its kernels stay registered under "cpu"; only the factory of the instance changes.
+if (tf.findBackendFactory("cpu") !== null && !tf.engine().registry["cpu"]) {
+  tf.removeBackend("cpu");
+  tf.registerBackend("cpu", () => {
+    const backend = new MathBackendCPU();
+    silenceNodeBanner(backend);
+    return backend;
+  }, 1);
+}
 
 /** Backend names accepted by {@link setupBackend} (and the CLI's `--backend`). */
 export const BACKENDS = ["auto", "blas", "tensorflow", "webgpu", "cpu"] as const;
