@@ -9,7 +9,16 @@ import { sweepCommand } from "../lib/sweep/command.ts";
 import { ARG_SPECS } from "../lib/sweep/trial_args.ts";
 import { parseScriptFlags } from "../lib/cli_args.ts";
 
-const HELP = `Usage: deno task sweep [-- FLAGS]      (epochs, lr, batch: one preset)
+/** The task that ran this script: `epochs`, `lr` and `batch` pass `--preset NAME` first. */
+const TASK = Deno.args[0] === "--preset" && ["epochs", "lr", "batch"].includes(Deno.args[1])
+  ? Deno.args[1]
+  : "sweep";
+
+const USAGE = TASK === "sweep"
+  ? "Usage: deno task sweep [-- FLAGS]      (epochs, lr, batch: one preset)"
+  : `Usage: deno task ${TASK} [-- FLAGS]      (deno task sweep with --preset ${TASK})`;
+
+const HELP = `${USAGE}
 
 Runs hyper-parameter sweeps, one fresh Docker container (or deno process) per trial.
 Trials are identified by their arguments: one shared by several sweeps runs once, and one
