@@ -131,8 +131,7 @@ export class Trial {
       this.#threads = backend.threads;
       this.#library = backend.library;
       io.info(
-        `training on ${this.#data.train.count} images, testing on ${this.#data.test.count}, ` +
-          `backend ${backend.name}, ${backend.threads} threads`,
+        `training on ${this.#data.train.count} images, testing on ${this.#data.test.count}`,
       );
       const model = createModel(args.seed);
       const outcome = await train(model, this.#data, args, {

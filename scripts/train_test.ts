@@ -229,7 +229,6 @@ Deno.test("train CLI: with defaults the record goes to the ignored runs/, never 
         "256",
         "--limit-test",
         "128",
-        "--quiet",
       ],
       cwd,
       stdout: "piped",
@@ -241,6 +240,14 @@ Deno.test("train CLI: with defaults the record goes to the ignored runs/, never 
     const [name] = [...Deno.readDirSync(`${cwd}/runs`)].map((e) => e.name);
     assert.equal(name, "e1_b128_lr1_g0.7_s1_n256_t128.json");
     assert.equal((await readRecord(`${cwd}/runs/${name}`)).status, "ok");
+    // One line says which backend was chosen; no tfjs banner.
+    const err = decoder.decode(out.stderr);
+    const about = err.split("\n").filter((l) => /backend|auto chose/.test(l));
+    assert.equal(about.length, 1, err);
+    assert.match(about[0], /^backend blas \(auto\): /);
+    assert.ok(!err.includes("looks like you are running TensorFlow.js"), err);
+    assert.match(err, /^training on 256 images, testing on 128$/m);
+    assert.match(err, /^record: runs\/e1_b128_lr1_g0\.7_s1_n256_t128\.json$/m);
   } finally {
     await Deno.remove(cwd, { recursive: true });
   }

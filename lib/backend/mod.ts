@@ -55,13 +55,20 @@ async function activate(name: string): Promise<void> {
   await tf.ready();
 }
 
-async function setupBlas(threads: number, log: (line: string) => void): Promise<BackendInfo> {
+/** `how` follows the backend's name in its one log line: " (auto)" when auto chose it. */
+async function setupBlas(
+  threads: number,
+  log: (line: string) => void,
+  how = "",
+): Promise<BackendInfo> {
   const path = loadBlas();
   registerBlasBackend();
   const inEffect = setThreads(threads);
   await activate(BLAS_BACKEND);
   const library = blasConfig();
-  log(`backend blas: ${path}${library ? ` (${library})` : ""}, ${inEffect ?? threads} threads`);
+  log(
+    `backend blas${how}: ${path}${library ? ` (${library})` : ""}, ${inEffect ?? threads} threads`,
+  );
   const ignored = ignoredBlasCoretype();
   if (ignored !== null) {
     log(
@@ -112,6 +119,7 @@ export function isSoftwareAdapter(adapter: AdapterLike): boolean {
 async function setupWebgpu(
   requireHardware: boolean,
   log: (line: string) => void,
+  how = "",
 ): Promise<BackendInfo> {
   const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<AdapterLike | null> } })
     .gpu;
@@ -125,7 +133,7 @@ async function setupWebgpu(
   await import("@tensorflow/tfjs-backend-webgpu");
   await activate("webgpu");
   const what = [adapter.info?.vendor, adapter.info?.description].filter(Boolean).join(" ");
-  log(`backend webgpu: ${what || "adapter"}${software ? " (software adapter: slow)" : ""}`);
+  log(`backend webgpu${how}: ${what || "adapter"}${software ? " (software adapter: slow)" : ""}`);
   return { name: "webgpu", threads: 1, library: null };
 }
 
@@ -155,11 +163,13 @@ export async function setupBackend(
       return { name: "cpu", threads: 1, library: null };
     case "auto": {
       const reasons: string[] = [];
-      for (const attempt of [() => setupBlas(threads, log), () => setupWebgpu(true, log)]) {
+      const attempts = [
+        () => setupBlas(threads, log, " (auto)"),
+        () => setupWebgpu(true, log, " (auto)"),
+      ];
+      for (const attempt of attempts) {
         try {
-          const info = await attempt();
-          log(`auto chose backend ${info.name}`);
-          return info;
+          return await attempt();
         } catch (e) {
           reasons.push(oneLine(e));
         }
