@@ -6,7 +6,7 @@
 
 import { parseTrialArgs, TRIAL_HELP, UsageError } from "../lib/trial_args.ts";
 import { EXIT, Trial, TrialFailure } from "../lib/trial.ts";
-import { progressLine } from "../lib/trial_log.ts";
+import { progressLine, terminalColumns } from "../lib/trial_log.ts";
 import { scriptArgs } from "../lib/cli_args.ts";
 
 const encoder = new TextEncoder();
@@ -64,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
           const now = performance.now();
           if (now - lastDraw < 100 && p.batch !== p.batches) return;
           lastDraw = now;
-          write(`\r\x1b[2K${progressLine(p, cli.args.epochs)}`);
+          write(`\r\x1b[2K${progressLine(p, cli.args.epochs, terminalColumns())}`);
         }
         : undefined,
       signal: abort.signal,
