@@ -13,7 +13,10 @@ import {
   type BenchRecord,
   type BenchStep,
   type EpochRuns,
+  MAX_TRUSTED_SPREAD,
+  tooWide,
 } from "./bench_record.ts";
+import { busyWarning, machineLoad } from "./machine_load.ts";
 import {
   type BackendName,
   BACKENDS,
@@ -301,6 +304,9 @@ export async function runBench(
   log: (line: string) => void,
 ): Promise<BenchRecord> {
   const startedAt = new Date().toISOString();
+  const load = await machineLoad();
+  const warning = busyWarning(load);
+  if (warning) log(warning);
   let backends = opts.backends;
   if (backends === null) {
     backends = ["blas"];
@@ -336,6 +342,7 @@ export async function runBench(
     entries,
     ratioVsPytorch: ratiosVsPytorch(entries),
     ...(epochs ? { epochs, epochRatioVsPytorch: epochRatio(epochs) } : {}),
+    load,
   };
 }
 
@@ -364,7 +371,10 @@ export function formatBenchTable(record: BenchRecord, batchSizes: number[]): str
   const rows = record.entries.map((e) => [
     `${e.name} (${e.version})`,
     String(e.threads),
-    ...batchSizes.map((b) => fmt(msAt(e, b), 1)),
+    ...batchSizes.map((b) => {
+      const s = e.steps.find((x) => x.batchSize === b);
+      return fmt(msAt(e, b), 1) + (s && tooWide(s.samplesMs) ? " *" : "");
+    }),
     ...batchSizes.map((b) => {
       const s = e.steps.find((x) => x.batchSize === b);
       return s ? s.imagesPerSecond.toFixed(0) : "-";
@@ -374,6 +384,14 @@ export function formatBenchTable(record: BenchRecord, batchSizes: number[]): str
     e.peakRssBytes === null ? "-" : `${(e.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
   ]);
   const lines = [head, head.map(() => "---"), ...rows].map((r) => `| ${r.join(" | ")} |`);
+  if (record.entries.some((e) => e.steps.some((s) => tooWide(s.samplesMs)))) {
+    lines.push(
+      "",
+      `* samples spread more than ${100 * MAX_TRUSTED_SPREAD} % of their median ` +
+        "(slowest - fastest): not to be trusted",
+    );
+  }
+  if (record.load?.busy) lines.push("", busyWarning(record.load)!);
   if (record.ratioVsPytorch) {
     for (const [name, ratio] of Object.entries(record.ratioVsPytorch)) {
       lines.push("", `${name} / pytorch projected epoch: ${ratio.toFixed(2)}`);

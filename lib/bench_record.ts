@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { MachineLoad } from "./machine_load.ts";
+
 /** Version of the bench record layout. */
 export const BENCH_SCHEMA_VERSION = 1;
 
@@ -48,6 +50,29 @@ export interface BenchRecord {
   epochs?: EpochRuns[];
   /** Median whole epoch of blas over PyTorch's, when both ran `--epochs`. */
   epochRatioVsPytorch?: number | null;
+  /** How busy the machine was just before timing (absent in older records). */
+  load?: MachineLoad;
+}
+
+/** Step samples spread wider than this share of their median are not to be trusted. */
+export const MAX_TRUSTED_SPREAD = 0.5;
+
+/**
+ * The spread of timing samples: (slowest - fastest) / median.
+ * @param samples times of the same work, any unit
+ * @returns 0 for fewer than two samples
+ */
+export function sampleSpread(samples: readonly number[]): number {
+  if (samples.length < 2) return 0;
+  const s = [...samples].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  const median = s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+  return (s[s.length - 1] - s[0]) / median;
+}
+
+/** Whether samples spread too wide to trust their median ({@link MAX_TRUSTED_SPREAD}). */
+export function tooWide(samples: readonly number[]): boolean {
+  return sampleSpread(samples) > MAX_TRUSTED_SPREAD;
 }
 
 /** Whole-epoch times of one implementation over the alternating runs of `--epochs N`. */

@@ -8,7 +8,7 @@ import {
   projectEpochSeconds,
   ratiosVsPytorch,
 } from "./bench.ts";
-import type { BenchEntry, BenchRecord } from "./bench_record.ts";
+import { type BenchEntry, type BenchRecord, sampleSpread, tooWide } from "./bench_record.ts";
 import { benchEpochs, pytorchOneEpoch, TORCH_SCRIPT } from "./bench_epoch.ts";
 import { loadMnist, packageDataDir } from "./data.ts";
 
@@ -118,6 +118,27 @@ Deno.test("ratio vs PyTorch and the printed table", () => {
     /\| blas \(v\) \| 2 \| - \| 100\.0 \| - \| 1280 \| 2\.00 s \| 48\.9 s \| 1024 MiB \|/,
   );
   assert.match(table, /blas \/ pytorch projected epoch: 0\.50/);
+});
+
+Deno.test("the printed table flags samples spread too wide and a busy machine", () => {
+  const wide = entry("blas", 100, 2);
+  wide.steps[0].samplesMs = [60, 100, 140]; // (140 - 60) / 100 = 80 %
+  const calm = benchRecord({ entries: [entry("blas", 100, 2)] });
+  assert.doesNotMatch(formatBenchTable(calm, [128]), /\*|busy/);
+  assert.equal(sampleSpread([60, 100, 140]), 0.8);
+  assert.equal(sampleSpread([100]), 0);
+  assert.equal(tooWide([99, 100, 149]), false);
+  assert.equal(tooWide([99, 100, 151]), true);
+  const table = formatBenchTable(
+    benchRecord({
+      entries: [wide],
+      load: { loadAverage: [3.4, 3, 2], cores: 2, otherCores: 1.5, top: [], busy: true },
+    }),
+    [128],
+  );
+  assert.match(table, /\| blas \(v\) \| 2 \| 100\.0 \* \|/);
+  assert.match(table, /^\* samples spread more than 50 % of their median .*not to be trusted$/m);
+  assert.match(table, /^warning: the machine is busy \(load average 3\.40 on 2 cores; /m);
 });
 
 Deno.test("scripts/bench.ts: --help exits 0, a bad flag exits 2 with one line", async () => {

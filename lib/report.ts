@@ -7,8 +7,15 @@
  */
 
 import { join } from "node:path";
-import { BENCH_SCHEMA_VERSION, type BenchRecord } from "./bench_record.ts";
-import { epochRatio, median } from "./bench.ts";
+import {
+  BENCH_SCHEMA_VERSION,
+  type BenchRecord,
+  MAX_TRUSTED_SPREAD,
+  sampleSpread,
+  tooWide,
+} from "./bench_record.ts";
+import { busyWarning } from "./machine_load.ts";
+import { EPOCH_BATCH_SIZE, epochRatio, median } from "./bench.ts";
 import {
   ranInSummary,
   readRecord,
@@ -556,20 +563,29 @@ function benchSection(bench: BenchRecord): string[] {
       `${bench.machine.arch}), measured ${bench.startedAt}.`,
     "",
   );
+  if (bench.load?.busy) out.push(`Measured on a busy machine: ${busyWarning(bench.load)}.`, "");
   const rows: string[][] = [];
   const entries = [...bench.entries].sort((a, b) => compareText(a.name, b.name));
+  let wide = false;
   for (const e of entries) {
-    for (const s of [...e.steps].sort((a, b) => a.batchSize - b.batchSize)) {
+    const steps = [...e.steps].sort((a, b) => a.batchSize - b.batchSize);
+    steps.forEach((s, i) => {
+      const spread = sampleSpread(s.samplesMs);
+      wide ||= tooWide(s.samplesMs);
       rows.push([
-        e.name,
-        e.version,
-        String(e.threads),
+        i === 0 ? e.name : "",
+        i === 0 ? e.version : "",
+        i === 0 ? String(e.threads) : "",
         String(s.batchSize),
         s.msPerStep.toFixed(1),
+        `${(100 * spread).toFixed(0)} %${tooWide(s.samplesMs) ? " (too wide)" : ""}`,
         s.imagesPerSecond.toFixed(0),
-        e.projectedEpochSeconds === null ? DASH : seconds(e.projectedEpochSeconds),
+        // One projection per implementation, from its batch-128 steps: on that row only.
+        s.batchSize === EPOCH_BATCH_SIZE && e.projectedEpochSeconds !== null
+          ? seconds(e.projectedEpochSeconds)
+          : "",
       ]);
-    }
+    });
   }
   out.push(
     table(
@@ -579,6 +595,7 @@ function benchSection(bench: BenchRecord): string[] {
         "Threads",
         "Batch",
         "ms per step",
+        "Spread",
         "Images/s",
         "Projected epoch",
       ],
@@ -586,6 +603,16 @@ function benchSection(bench: BenchRecord): string[] {
     ),
     "",
   );
+  out.push(
+    "Spread: (slowest - fastest) / median of the step samples; over " +
+      `${100 * MAX_TRUSTED_SPREAD} % the median is not to be trusted (marked "too wide"). ` +
+      `The projected epoch is ${EPOCH_BATCH_SIZE}-image steps for 60,000 images plus the test ` +
+      "pass, on the batch-128 row.",
+    "",
+  );
+  if (wide) {
+    out.push("Some samples spread too wide to trust: rerun the bench on an idle machine.", "");
+  }
   if (bench.ratioVsPytorch) {
     const ratios = Object.entries(bench.ratioVsPytorch).sort(([a], [b]) => compareText(a, b));
     out.push(

@@ -242,15 +242,13 @@ Deno.test("buildReport: environment, subsets, left-out files, bench and the char
   assert.ok(
     markdown.includes(`- ${TRIALS}/malformed.json: field 'epochs' is not a list, left out`),
   );
-  assert.deepEqual(tableAfter(markdown, "## Benchmark")[1], [
-    "blas",
-    "tfjs 4.22.0",
-    "2",
-    "32",
-    "41.5",
-    "771",
-    "68.60 s",
+  // The projected epoch once per implementation (batch-128 row), the spread of every sample.
+  assert.deepEqual(tableAfter(markdown, "## Benchmark").slice(1, 4), [
+    ["blas", "tfjs 4.22.0", "2", "32", "41.5", "2 %", "771", ""],
+    ["", "", "", "64", "74.2", "1 %", "863", ""],
+    ["", "", "", "128", "139.8", "2 %", "916", "68.60 s"],
   ]);
+  assert.doesNotMatch(markdown, /\(too wide\)|Measured on a busy machine|Some samples spread/);
   assert.deepEqual(charts.map((c) => c.name), [
     "epochs_elapsed",
     "epochs_val_loss",
@@ -268,6 +266,26 @@ Deno.test("buildReport: environment, subsets, left-out files, bench and the char
     assert.ok(markdown.includes(`(charts/${c.name}.svg)`), c.name);
     assert.ok(markdown.includes(`(charts/${c.name}.png)`), c.name);
   }
+});
+
+Deno.test("buildReport: a busy machine and samples spread too wide are flagged", async () => {
+  const input = await loadResults(DIR);
+  const bench = structuredClone(input.bench!);
+  bench.entries[0].steps[0].samplesMs = [40, 41.5, 90];
+  bench.load = {
+    loadAverage: [3.4, 3.1, 2.5],
+    cores: 2,
+    otherCores: 1.5,
+    top: [{ pid: 42, command: "deno", cores: 1.5 }],
+    busy: true,
+  };
+  const { markdown } = buildReport({ ...input, bench }, OPTIONS);
+  assert.equal(tableAfter(markdown, "## Benchmark")[1][5], "120 % (too wide)");
+  assert.ok(markdown.includes(
+    "Measured on a busy machine: warning: the machine is busy (load average 3.40 on 2 cores; " +
+      "other processes use 1.50 cores: deno (pid 42) 1.50)",
+  ));
+  assert.ok(markdown.includes("Some samples spread too wide to trust"));
 });
 
 Deno.test("buildReport is deterministic and leaves subsets out unless asked", async () => {
