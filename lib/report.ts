@@ -353,7 +353,7 @@ export function buildReport(input: ResultsInput, options: ReportOptions): Report
 
   out.push(...environmentSection(trials));
   out.push(...leftOutSection(input));
-  out.push(...rerunSection(options));
+  out.push(...rerunSection(options, input.bench));
   return { markdown: out.join("\n").replace(/\n+$/, "") + "\n", charts };
 }
 
@@ -695,7 +695,33 @@ function leftOutSection(input: ResultsInput): string[] {
   return ["## Records left out", "", ...input.warnings.map((w) => `- ${w}`), ""];
 }
 
-function rerunSection(options: ReportOptions): string[] {
+/**
+ * The `deno task bench` command that measures what `bench` holds: the same backends, PyTorch
+ * and whole epochs when it has them, steps, batch sizes and threads when not the defaults.
+ * @param bench the bench record, or null for the plain command
+ * @param resultsDir where its `--out` goes
+ */
+export function benchCommand(bench: BenchRecord | null, resultsDir: string): string {
+  const flags: string[] = [];
+  const ours = bench?.entries.filter((e) => e.name !== "pytorch") ?? [];
+  const names = ours.map((e) => e.name);
+  if (names.length > 0 && names.join(",") !== "blas") flags.push(`--backends ${names.join(",")}`);
+  if (bench?.entries.some((e) => e.name === "pytorch")) flags.push("--vs-pytorch");
+  const runs = Math.max(0, ...(bench?.epochs ?? []).map((r) => r.seconds.length));
+  if (runs > 0) flags.push(`--epochs ${runs}`);
+  const first = ours[0];
+  const steps = first?.steps[0]?.samplesMs.length;
+  if (steps !== undefined && steps !== 20) flags.push(`--steps ${steps}`);
+  const sizes = first?.steps.map((s) => s.batchSize).join(",");
+  if (sizes && sizes !== "32,64,128") flags.push(`--batch-sizes ${sizes}`);
+  if (first && bench && first.threads !== bench.machine.cores) {
+    flags.push(`--threads ${first.threads}`);
+  }
+  flags.push(`--out ${resultsDir}/bench.json`);
+  return `deno task bench -- ${flags.join(" ")}`;
+}
+
+function rerunSection(options: ReportOptions, bench: BenchRecord | null): string[] {
   const dir = options.resultsDir;
   const report = ["deno task report", ...(dir === "results" ? [] : [`--results ${dir}`])];
   if (options.includeSubsets) report.push("--include-subsets");
@@ -707,7 +733,7 @@ function rerunSection(options: ReportOptions): string[] {
     "deno task image      # build the container image the trials run in",
     `deno task sweep${dir === "results" ? "" : ` -- --results ${dir}`}` +
     "  # all three sweeps; a trial already recorded ok is skipped",
-    `deno task bench -- --out ${dir}/bench.json`,
+    benchCommand(bench, dir),
     reportCmd,
     "```",
     "",

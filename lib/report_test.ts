@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  benchCommand,
   buildReport,
   type LoadedRecord,
   loadResults,
@@ -302,4 +303,18 @@ Deno.test("buildReport is deterministic and leaves subsets out unless asked", as
   assert.ok(strict.markdown.includes("6 records ran on a subset of the data and are not used"));
   assert.ok(!strict.markdown.includes(".png"));
   assert.ok(!strict.markdown.includes("## Environment"));
+});
+
+Deno.test("benchCommand reproduces what the bench record holds", async () => {
+  const { bench } = await loadResults(DIR);
+  assert.equal(
+    benchCommand(bench, "results"),
+    "deno task bench -- --backends blas,cpu --vs-pytorch --steps 3 --out results/bench.json",
+  );
+  const committed = await loadResults(fileURLToPath(new URL("../results", import.meta.url)));
+  assert.equal(
+    benchCommand(committed.bench, "results"),
+    "deno task bench -- --vs-pytorch --epochs 3 --out results/bench.json",
+  );
+  assert.equal(benchCommand(null, "out"), "deno task bench -- --out out/bench.json");
 });

