@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { formatRecord } from "../results.ts";
+import { formatRecord } from "../record/mod.ts";
 import { failureRecord } from "./failure_record.ts";
 import { parseGrid } from "./grid.ts";
 import { planSweeps, recordPath } from "./plan.ts";

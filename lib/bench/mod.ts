@@ -1,0 +1,18 @@
+/**
+ * The benchmark: timing training steps per backend and batch size, whole epochs against
+ * PyTorch, and the tables printed from a bench record. The one door to `lib/bench/`.
+ * @module
+ */
+
+export {
+  BENCH_HELP,
+  BenchUsageError,
+  EPOCH_BATCH_SIZE,
+  epochRatio,
+  formatBenchTable,
+  median,
+  parseBenchArgs,
+  runBench,
+} from "./bench.ts";
+export { busyWarning, isBusy, machineLoad } from "./machine_load.ts";
+export { TORCH_SCRIPT } from "./epoch.ts";

@@ -1,0 +1,97 @@
+/**
+ * The record `deno task bench --out FILE` writes: per backend (and PyTorch when asked),
+ * median milliseconds per training step at several batch sizes, the test-pass time and
+ * the projected epoch time.
+ * @module
+ */
+
+/** Version of the bench record layout. */
+export const BENCH_SCHEMA_VERSION = 1;
+
+/** Timing of one implementation at one batch size. */
+export interface BenchStep {
+  batchSize: number;
+  /** Median wall milliseconds of one training step (forward, backward, optimizer). */
+  msPerStep: number;
+  /** All measured step times, milliseconds, in the order taken. */
+  samplesMs: number[];
+  imagesPerSecond: number;
+}
+
+/** Everything measured for one implementation (`blas`, `cpu`, `pytorch`, ...). */
+export interface BenchEntry {
+  /** Backend name, or `pytorch` for the reference implementation. */
+  name: string;
+  /** Version string of what ran (tfjs version, torch version). */
+  version: string;
+  threads: number;
+  steps: BenchStep[];
+  /** Seconds for a forward pass over the test set (10k images), or null if not measured. */
+  testPassSeconds: number | null;
+  /** Projected seconds for one epoch: 60k train at batch 128 plus the test pass. */
+  projectedEpochSeconds: number | null;
+  /** Peak resident set size in bytes during the measurement, or null if unknown. */
+  peakRssBytes: number | null;
+}
+
+/** The whole bench document. */
+export interface BenchRecord {
+  schema: number;
+  kind: "bench";
+  startedAt: string;
+  endedAt: string;
+  machine: { cpu: string; cores: number; os: string; arch: string };
+  entries: BenchEntry[];
+  /** Ours over PyTorch's projected epoch time, per backend, when PyTorch ran. */
+  ratioVsPytorch: Record<string, number> | null;
+  /** Whole epochs side by side (`--epochs N`), when asked. */
+  epochs?: EpochRuns[];
+  /** Median whole epoch of blas over PyTorch's, when both ran `--epochs`. */
+  epochRatioVsPytorch?: number | null;
+  /** How busy the machine was just before timing (absent in older records). */
+  load?: MachineLoad;
+}
+
+/** What was seen just before timing. */
+export interface MachineLoad {
+  /** 1, 5 and 15 minute load averages. */
+  loadAverage: number[];
+  cores: number;
+  /** CPU used by other processes over the sample, in cores (1.0 = one core busy). */
+  otherCores: number;
+  /** The other processes using the most CPU, most first (at most 5, each >= 0.05 cores). */
+  top: { pid: number; command: string; cores: number }[];
+  /** True when the load or the other processes leave less than the whole machine. */
+  busy: boolean;
+}
+
+/** Step samples spread wider than this share of their median are not to be trusted. */
+export const MAX_TRUSTED_SPREAD = 0.5;
+
+/**
+ * The spread of timing samples: (slowest - fastest) / median.
+ * @param samples times of the same work, any unit
+ * @returns 0 for fewer than two samples
+ */
+export function sampleSpread(samples: readonly number[]): number {
+  if (samples.length < 2) return 0;
+  const s = [...samples].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  const median = s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+  return (s[s.length - 1] - s[0]) / median;
+}
+
+/** Whether samples spread too wide to trust their median ({@link MAX_TRUSTED_SPREAD}). */
+export function tooWide(samples: readonly number[]): boolean {
+  return sampleSpread(samples) > MAX_TRUSTED_SPREAD;
+}
+
+/** Whole-epoch times of one implementation over the alternating runs of `--epochs N`. */
+export interface EpochRuns {
+  /** `blas` or `pytorch`. */
+  name: string;
+  /** Wall seconds of each epoch (60k train at batch 128 + 10k test), in run order. */
+  seconds: number[];
+  /** Test accuracy after each epoch, as a fraction. */
+  valAcc: number[];
+}
