@@ -12,13 +12,14 @@ import { parseGrid } from "./grid.ts";
 import { ensureImage, gitCommit, imageId, imageTag } from "./image.ts";
 import { LocalRunner } from "./local_runner.ts";
 import { acquireLock, LockError } from "./lock.ts";
-import { markDone, parseOverrides, type Plan, planSweeps, recordPath } from "./plan.ts";
-import { selectSweeps } from "./presets.ts";
+import { recordPath } from "./layout.ts";
+import { markDone, parseOverrides, type Plan, planSweeps } from "./plan.ts";
+import { selectSweeps, withSeeds } from "./presets.ts";
 import type { Stream } from "./process.ts";
 import type { TrialRunner } from "./runner.ts";
 import { readPlanRecords, runTrials } from "./run_trials.ts";
 import { summaryTables } from "./summary.ts";
-import { UsageError } from "./child_args.ts";
+import { DEFAULT_ARGS, UsageError } from "./child_args.ts";
 
 /** Runner names accepted by `--runner`. */
 export const RUNNER_NAMES = ["auto", "docker", "local"] as const;
@@ -36,6 +37,14 @@ export interface SweepCommandOptions {
   force: boolean;
   /** Count an `ok` record as done wherever it ran (else only one from the same runner, image). */
   reuseAny: boolean;
+  /** `--seeds`, as typed: seeds per trial (1 by default). */
+  seeds: string;
+  /** `--retries`, as typed: times a failed trial runs again. */
+  retries: string;
+  /** Run only the trials whose record is there and not `ok`. */
+  rerunFailed: boolean;
+  /** Keep each trial's model beside its record. */
+  saveModel: boolean;
   /** `--cpus` per container; null for the CPUs of its slot (all of them with one job). */
   cpus: string | null;
   memory: string;
@@ -57,20 +66,43 @@ function parseJobs(text: string): number {
   return n;
 }
 
-/** Prints which trials run and which are already done. */
-function printPlan(plan: Plan, resultsDir: string, force: boolean, print: Printer): void {
+/** Parses `--retries`: a whole number, 0 or more. */
+function parseRetries(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n)) {
+    throw new UsageError(`--retries ${JSON.stringify(text)}: expected a whole number, 0 or more`);
+  }
+  return n;
+}
+
+/**
+ * Prints which trials run and which are already done; `unrecorded` are the trials left out
+ * by `--rerun-failed` (no record yet).
+ */
+function printPlan(
+  plan: Plan,
+  resultsDir: string,
+  force: boolean,
+  unrecorded: Set<string>,
+  print: Printer,
+): void {
   const done = plan.trials.filter((t) => t.done).length;
-  const runs = force ? plan.trials.length : plan.trials.length - done;
+  const runs = force ? plan.trials.length : plan.trials.length - done - unrecorded.size;
+  const left = unrecorded.size > 0 ? `, ${unrecorded.size} not run yet (skipped)` : "";
   print(
     `Plan: ${plan.trials.length} unique trial(s) in ${plan.sweeps.length} sweep(s); ` +
-      `${runs} to run, ${force ? 0 : done} done (skipped); records in ${resultsDir}/trials/`,
+      `${runs} to run, ${force ? 0 : done} done (skipped)${left}; records in ${resultsDir}/trials/`,
     "stdout",
   );
   for (const s of plan.sweeps) {
     print(`  ${s.title}: ${s.heading} ${s.columns.map((c) => c.label).join(" | ")}`, "stdout");
   }
   for (const t of plan.trials) {
-    const state = t.done ? (force ? "rerun (--force)" : "done, skip") : "run";
+    const state = t.done
+      ? (force ? "rerun (--force)" : "done, skip")
+      : unrecorded.has(t.id)
+      ? "no record, skip"
+      : "run";
     const why = t.ranElsewhere
       ? ` (its record ran in a ${t.ranElsewhere}; --reuse-any keeps it)`
       : "";
@@ -84,6 +116,7 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
   const err = (line: string) => print(`sweep: ${line}`, "stderr");
   let plan: Plan;
   let jobs: number;
+  let retries: number;
   let resultsDir: string;
   try {
     if (!(RUNNER_NAMES as readonly string[]).includes(o.runner)) {
@@ -92,14 +125,35 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
       );
     }
     jobs = parseJobs(o.jobs);
+    retries = parseRetries(o.retries);
+    const seeds = Number(o.seeds);
+    if (!/^\d+$/.test(o.seeds.trim()) || !Number.isSafeInteger(seeds) || seeds < 1) {
+      throw new UsageError(
+        `--seeds ${JSON.stringify(o.seeds)}: expected a whole number, 1 or more`,
+      );
+    }
+    if (o.rerunFailed && o.force) {
+      throw new UsageError("--rerun-failed and --force: pick one (--force reruns every trial)");
+    }
     const overrides = parseOverrides(o.trialFlags);
     if (overrides.dataDir) overrides.dataDir = resolve(overrides.dataDir);
-    plan = planSweeps(selectSweeps(o.presets, parseGrid(o.grid)), overrides);
+    const first = overrides.seed ?? DEFAULT_ARGS.seed;
+    if (seeds > 1) delete overrides.seed;
+    plan = planSweeps(
+      withSeeds(selectSweeps(o.presets, parseGrid(o.grid)), seeds, first),
+      overrides,
+    );
     resultsDir = resolve(o.results);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     err(e.message);
     return 2;
+  }
+  // --rerun-failed: only trials with a record that is not ok (those without one wait).
+  const unrecorded = new Set<string>();
+  if (o.rerunFailed) {
+    const records = await readPlanRecords(plan, resultsDir);
+    for (const t of plan.trials) if (!records.has(t.id)) unrecorded.add(t.id);
   }
   const shown = relative(Deno.cwd(), resultsDir) || ".";
   const shownDir = isAbsolute(shown) || shown.startsWith("..") ? resultsDir : shown;
@@ -152,7 +206,7 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
     } else {
       await sameWay(null);
     }
-    printPlan(plan, shownDir, o.force, print);
+    printPlan(plan, shownDir, o.force, unrecorded, print);
     return 0;
   }
 
@@ -209,15 +263,17 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
       runner = new LocalRunner({ root: o.root, gitCommit: commit, cpusets });
     }
     say(`Trials run with ${runner.describe()}`);
-    printPlan(plan, shownDir, o.force, print);
+    printPlan(plan, shownDir, o.force, unrecorded, print);
     if (controller.signal.aborted) return 130;
 
     const result = await runTrials({
-      plan,
+      plan: { ...plan, trials: plan.trials.filter((t) => !unrecorded.has(t.id)) },
       runner,
       resultsDir,
       jobs,
       force: o.force,
+      retries,
+      saveModel: o.saveModel,
       gitCommit: commit,
       signal: controller.signal,
       print,

@@ -3,9 +3,16 @@ import { join } from "node:path";
 import { formatRecord } from "../record/mod.ts";
 import { failureRecord } from "./failure_record.ts";
 import { parseGrid } from "./grid.ts";
-import { planSweeps, recordPath } from "./plan.ts";
+import { recordPath } from "./layout.ts";
+import { planSweeps } from "./plan.ts";
 import { selectSweeps } from "./presets.ts";
-import { caseLockAndInterrupt, caseRunResumeFail, sweep, TINY } from "./sweep_cases_test.ts";
+import {
+  caseLockAndInterrupt,
+  caseRunResumeFail,
+  caseStopKillResume,
+  sweep,
+  TINY,
+} from "./sweep_cases_test.ts";
 
 const local = { runner: "local" as const, expectedImageId: () => Promise.resolve(null) };
 
@@ -75,4 +82,11 @@ Deno.test("local runner: a record from a container is not done here unless --reu
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("local runner: a stopped trial resumes from its last epoch; a killed one is retried", async () => {
+  await caseStopKillResume({
+    ...local,
+    kill: (name) => Promise.resolve(Deno.kill(Number(name.replace("pid ", "")), "SIGKILL")),
+  });
 });
