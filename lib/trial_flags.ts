@@ -55,3 +55,9 @@ export class UsageError extends Error {
 export function findArgSpec(name: string): ArgSpec | undefined {
   return ARG_SPECS.find((s) => s.flag === name || s.key === name);
 }
+
+/**
+ * Environment variable set by a sweep that holds the trial's stdin open as its lifeline:
+ * `TRIAL_PARENT_PIPE=stdin`; end-of-file on stdin then means the sweep is gone.
+ */
+export const PARENT_PIPE_ENV = "TRIAL_PARENT_PIPE";

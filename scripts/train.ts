@@ -5,7 +5,7 @@
  */
 
 import { parseTrialArgs, TRIAL_HELP, UsageError } from "../lib/trial_args.ts";
-import { EXIT, Trial, TrialFailure } from "../lib/trial.ts";
+import { EXIT, onParentGone, Trial, TrialFailure } from "../lib/trial.ts";
 import { progressLine } from "../lib/trial_log.ts";
 import { scriptArgs } from "../lib/cli_args.ts";
 
@@ -45,6 +45,12 @@ async function main(argv: string[]): Promise<number> {
   };
   Deno.addSignalListener("SIGINT", onSignal(EXIT.interrupted));
   Deno.addSignalListener("SIGTERM", onSignal(EXIT.interrupted));
+  // Started by a sweep that holds our stdin open: when it dies (even kill -9), stop.
+  onParentGone(() => {
+    if (abort.signal.aborted) return;
+    err("\nthe sweep that started this trial is gone: stopping after this batch");
+    abort.abort();
+  });
 
   const bar = !cli.quiet && Deno.stderr.isTerminal();
   let lastDraw = 0;
