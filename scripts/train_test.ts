@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { readRecord } from "../lib/results.ts";
+import { CAN_MOUNT, withTmpfs } from "../lib/sweep/tmpfs_test.ts";
 
 const SCRIPT = new URL("./train.ts", import.meta.url).pathname;
 const decoder = new TextDecoder();
@@ -228,24 +229,6 @@ Deno.test("train CLI: `deno task train -- FLAGS` reaches the flags past the `--`
     /error: --epochs must be a whole number from 1 to 1000, got "0"/,
   );
 });
-
-/** Whether this process may mount a tmpfs (root on Linux); tests that need one say so. */
-export const CAN_MOUNT = Deno.build.os === "linux" && Deno.uid() === 0;
-
-/** Runs `fn` with a fresh tmpfs of `size` mounted on a temporary directory, unmounted after. */
-export async function withTmpfs(size: string, fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "mnist-tmpfs-" });
-  const mount = await new Deno.Command("mount", {
-    args: ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", dir],
-  }).output();
-  assert.equal(mount.code, 0, decoder.decode(mount.stderr));
-  try {
-    await fn(dir);
-  } finally {
-    await new Deno.Command("umount", { args: [dir] }).output();
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 Deno.test("train CLI: an unwritable --out or --save-model is refused before training, exit 2", async () => {
   const dir = await Deno.makeTempDir();
