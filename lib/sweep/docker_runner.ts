@@ -123,7 +123,19 @@ export class DockerRunner implements TrialRunner {
     try {
       Deno.chownSync(job.recordPath, uid, gid);
     } catch { /* no record */ }
-    if (--this.#lent === 0) Deno.chownSync(join(job.resultsDir, "trials"), uid, gid);
+    if (--this.#lent > 0) return;
+    // Last one out: the directory, and whatever else the container user left in it (an
+    // earlier sweep's stopped trial's record).
+    const dir = join(job.resultsDir, "trials");
+    const [lentUid] = ids(this.options.user);
+    for (const e of Deno.readDirSync(dir)) {
+      try {
+        if (Deno.lstatSync(join(dir, e.name)).uid === lentUid) {
+          Deno.chownSync(join(dir, e.name), uid, gid);
+        }
+      } catch { /* gone meanwhile */ }
+    }
+    Deno.chownSync(dir, uid, gid);
   }
 
   start(job: TrialJob, sink: LineSink): RunningTrial {

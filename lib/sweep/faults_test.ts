@@ -147,7 +147,7 @@ Deno.test({
       ]);
       assert.equal(run.code, 1, run.stdout + run.stderr);
       assert.match(run.stdout, /Records: .* \(2 of 4 ok; 3 ran this time\)/);
-      assert.match(run.stdout, /\| Elapsed time \| [\d.]+ s \| [\d.]+ s \| — \| — \|/);
+      assert.match(run.stdout, /\| Elapsed time \| [\d.]+ s \| [\d.]+ s \| - \| - \|/);
       assert.match(
         run.stderr,
         new RegExp(
