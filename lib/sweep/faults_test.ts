@@ -12,7 +12,6 @@ import { resultsKey } from "./orphans.ts";
 import {
   delay,
   recordsIn,
-  ROOT,
   startSweep,
   sweep,
   tempResults,
