@@ -4,10 +4,9 @@
  * @module
  */
 
-import { parseTrialArgs, TRIAL_HELP, UsageError } from "../lib/trial_args.ts";
-import { EXIT, onParentGone, Trial, TrialFailure } from "../lib/trial.ts";
-import { progressLine } from "../lib/trial_log.ts";
-import { scriptArgs } from "../lib/cli_args.ts";
+import { parseTrialArgs, TRIAL_HELP, UsageError } from "../lib/record/mod.ts";
+import { EXIT, onParentGone, progressLine, Trial, TrialFailure } from "../lib/train/mod.ts";
+import { scriptArgs } from "../lib/cli.ts";
 
 const encoder = new TextEncoder();
 /** Writes to stderr; a closed stderr (reader gone) must not fail the trial. */

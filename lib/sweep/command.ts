@@ -19,7 +19,7 @@ import type { Stream } from "./process.ts";
 import type { TrialRunner } from "./runner.ts";
 import { readPlanRecords, runTrials } from "./run_trials.ts";
 import { summaryTables } from "./summary.ts";
-import { UsageError } from "./trial_args.ts";
+import { UsageError } from "./child_args.ts";
 import { parseCpus, parseMemory, parseUser } from "./runner_flags.ts";
 
 /** Runner names accepted by `--runner`. */

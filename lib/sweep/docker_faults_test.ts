@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { readRecord } from "../results.ts";
+import { readRecord } from "../record/mod.ts";
 import { docker, dockerAvailable } from "./docker.ts";
 import { ensureImage } from "./image.ts";
 import { resultsKey } from "./orphans.ts";

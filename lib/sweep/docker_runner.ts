@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { docker, firstLine, PROJECT_LABEL } from "./docker.ts";
 import { RESULTS_LABEL, SWEEP_LABEL } from "./orphans.ts";
 import { type LineSink, settlesWithin, signalChild, spawnStreaming } from "./process.ts";
-import { argsToFlags } from "./trial_args.ts";
+import { argsToFlags } from "./child_args.ts";
 import { type RunningTrial, STOP_GRACE_MS, type TrialJob, type TrialRunner } from "./runner.ts";
 
 /** Settings of {@link DockerRunner}. */

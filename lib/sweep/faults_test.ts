@@ -6,17 +6,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { readRecord } from "../results.ts";
+import { readRecord } from "../record/mod.ts";
 import { pidAlive } from "./lock.ts";
 import { resultsKey } from "./orphans.ts";
-import {
-  delay,
-  recordsIn,
-  startSweep,
-  sweep,
-  tempResults,
-  TINY,
-} from "./sweep_cases_test.ts";
+import { delay, recordsIn, startSweep, sweep, tempResults, TINY } from "./sweep_cases_test.ts";
 import { CAN_MOUNT, withTmpfs } from "./tmpfs_test.ts";
 
 const TRAIN = fileURLToPath(new URL("../../scripts/train.ts", import.meta.url));

@@ -4,10 +4,10 @@
  */
 
 import { join } from "node:path";
-import { PARENT_PIPE_ENV } from "../trial_flags.ts";
+import { PARENT_PIPE_ENV } from "../record/mod.ts";
 import { RESULTS_ENV } from "./orphans.ts";
 import { type LineSink, settlesWithin, signalChild, spawnStreaming } from "./process.ts";
-import { argsToFlags } from "./trial_args.ts";
+import { argsToFlags } from "./child_args.ts";
 import { type RunningTrial, STOP_GRACE_MS, type TrialJob, type TrialRunner } from "./runner.ts";
 
 /** Settings of {@link LocalRunner}. */
