@@ -38,6 +38,13 @@ async function containersOf(dir: string): Promise<string[]> {
   return r.stdout.split("\n").filter((l) => l.trim() !== "");
 }
 
+/** Containers (any state) with exactly this name: [] or [name]. */
+async function containerNamed(name: string): Promise<string[]> {
+  const r = await docker(["ps", "-a", "--filter", `name=^${name}$`, "--format", "{{.Names}}"]);
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout.split("\n").filter((l) => l.trim() !== "");
+}
+
 /** Removes whatever a failed test left behind. */
 async function removeContainers(dir: string): Promise<void> {
   const names = await containersOf(dir);
@@ -149,6 +156,7 @@ Deno.test({
       ]);
       // The name is printed as `docker create` starts; creating takes 15-30 s on vfs.
       await live.waitFor(/running as mnist-\S+/, 120_000);
+      const name = /running as (mnist-\S+)/.exec(live.output())![1];
       live.child.kill("SIGINT");
       const end = await live.done;
       assert.equal(end.code, 130, end.stdout + end.stderr);
@@ -157,10 +165,10 @@ Deno.test({
       const r = await readRecord(path);
       assert.equal(r.status, "interrupted");
       const mtime = (await Deno.stat(path)).mtime!.getTime();
-      assert.deepEqual(await containersOf(dir), [], "the container is removed");
+      assert.deepEqual(await containerNamed(name), [], "the container is removed");
       // Long enough for a late container to be created, start and finish a tiny trial.
       await delay(45_000);
-      assert.deepEqual(await containersOf(dir), [], "no container appeared later");
+      assert.deepEqual(await containerNamed(name), [], "no container appeared later");
       assert.equal((await readRecord(path)).status, "interrupted");
       assert.equal((await Deno.stat(path)).mtime!.getTime(), mtime, "the record was not rewritten");
     } finally {
