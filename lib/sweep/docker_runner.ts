@@ -52,6 +52,22 @@ function randomSuffix(): string {
   return crypto.randomUUID().slice(0, 6);
 }
 
+/**
+ * Waits until the container `name` is gone: `--rm` removes it once it exits, which on vfs takes
+ * a few seconds after `docker start -a` returns; with `force` it is removed at once (`rm -f`).
+ */
+async function removeContainer(name: string, force: boolean): Promise<void> {
+  if (force) await docker(["rm", "-f", name], 60_000);
+  const until = Date.now() + 120_000;
+  while (Date.now() < until) {
+    if ((await docker(["inspect", "--format", "{{.State.Status}}", name], 15_000)).code !== 0) {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  await docker(["rm", "-f", name], 60_000);
+}
+
 /** `uid:gid` as numbers. */
 function ids(user: string): [number, number] {
   const [uid, gid] = user.split(":").map(Number);
@@ -159,7 +175,7 @@ export class DockerRunner implements TrialRunner {
         return { code: (await started.exited).code };
       } finally {
         // Whatever happened (stopped, killed, failed): no container of this trial stays.
-        if (stopping) await docker(["rm", "-f", name], 60_000);
+        await removeContainer(name, stopping);
         this.#handBack(job);
       }
     })();
