@@ -7,7 +7,7 @@
  * @module
  */
 
-import { docker, dockerAvailable, PROJECT_LABEL } from "./docker.ts";
+import { docker, firstLine, PROJECT_LABEL } from "./docker.ts";
 import { pidAlive, processStartTime } from "./lock.ts";
 import { STOP_GRACE_MS } from "./runner.ts";
 
@@ -65,9 +65,12 @@ function localTrials(): FoundTrial[] {
   return found;
 }
 
-/** The project's containers (any state), with their results key; [] when no daemon answers. */
+/**
+ * The project's containers not exited, with their results key. No `docker` or no daemon: [].
+ * A daemon that answers slowly (under load) is waited for, up to 2 minutes; one that fails
+ * otherwise throws, so a sweep never runs beside a trial it could not look for.
+ */
 async function containers(): Promise<FoundTrial[]> {
-  if (!await dockerAvailable()) return [];
   const r = await docker([
     "ps",
     "-a",
@@ -75,8 +78,11 @@ async function containers(): Promise<FoundTrial[]> {
     `label=${PROJECT_LABEL}`,
     "--format",
     `{{.Names}} {{.State}} {{.Label "${RESULTS_LABEL}"}}`,
-  ], 30_000);
-  if (r.code !== 0) return [];
+  ], 120_000).catch((err) => ({ code: -1, stdout: "", stderr: (err as Error).message }));
+  if (r.code === 127 || /Cannot connect to the Docker daemon/i.test(r.stderr)) return [];
+  if (r.code !== 0) {
+    throw new Error(`cannot list the containers left running (docker ps: ${firstLine(r.stderr)})`);
+  }
   return r.stdout.split("\n").filter((l) => l.trim() !== "").map((l) => l.trim().split(" "))
     .filter(([, state, key]) => key && state !== "exited" && state !== "dead")
     .map(([name, , key]) => ({ kind: "container" as const, name, results: key }));
