@@ -13,13 +13,14 @@ import { ensureImage, gitCommit, imageId, imageTag } from "./image.ts";
 import { LocalRunner } from "./local_runner.ts";
 import { acquireLock, LockError } from "./lock.ts";
 import { describeTrial, resultsKey, runningTrials, stopTrials, sweepId } from "./orphans.ts";
-import { markDone, parseOverrides, type Plan, planSweeps, recordPath } from "./plan.ts";
-import { selectSweeps } from "./presets.ts";
+import { recordPath } from "./layout.ts";
+import { markDone, parseOverrides, type Plan, planSweeps } from "./plan.ts";
+import { selectSweeps, withSeeds } from "./presets.ts";
 import type { Stream } from "./process.ts";
 import type { TrialRunner } from "./runner.ts";
 import { readPlanRecords, runTrials } from "./run_trials.ts";
 import { summaryTables } from "./summary.ts";
-import { UsageError } from "./child_args.ts";
+import { DEFAULT_ARGS, UsageError } from "./child_args.ts";
 import { parseCpus, parseMemory, parseUser } from "./runner_flags.ts";
 
 /** Runner names accepted by `--runner`. */
@@ -36,6 +37,14 @@ export interface SweepCommandOptions {
   results: string;
   dryRun: boolean;
   force: boolean;
+  /** `--seeds`, as typed: seeds per trial (1 by default). */
+  seeds: string;
+  /** `--retries`, as typed: times a failed trial runs again. */
+  retries: string;
+  /** Run only the trials whose record is there and not `ok`. */
+  rerunFailed: boolean;
+  /** Keep each trial's model beside its record. */
+  saveModel: boolean;
   /** `--cpus` per container; null for the CPUs of its slot (all of them with one job). */
   cpus: string | null;
   memory: string;
@@ -81,13 +90,32 @@ function containerUser(given: string | null): { user: string; handBackTo: string
 /** Uid (and gid) of the image's non-root user `deno`. */
 export const IMAGE_UID = 1993;
 
-/** Prints which trials run and which are already done (summarised past PLAN_LIST_MAX). */
-function printPlan(plan: Plan, resultsDir: string, force: boolean, print: Printer): void {
+/** Parses `--retries`: a whole number, 0 or more. */
+function parseRetries(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n)) {
+    throw new UsageError(`--retries ${JSON.stringify(text)}: expected a whole number, 0 or more`);
+  }
+  return n;
+}
+
+/**
+ * Prints which trials run and which are already done (summarised past PLAN_LIST_MAX);
+ * `unrecorded` are the trials left out by `--rerun-failed` (no record yet).
+ */
+function printPlan(
+  plan: Plan,
+  resultsDir: string,
+  force: boolean,
+  unrecorded: Set<string>,
+  print: Printer,
+): void {
   const done = plan.trials.filter((t) => t.done).length;
-  const runs = force ? plan.trials.length : plan.trials.length - done;
+  const runs = force ? plan.trials.length : plan.trials.length - done - unrecorded.size;
+  const left = unrecorded.size > 0 ? `, ${unrecorded.size} not run yet (skipped)` : "";
   print(
     `Plan: ${plan.trials.length} unique trial(s) in ${plan.sweeps.length} sweep(s); ` +
-      `${runs} to run, ${force ? 0 : done} done (skipped); records in ${resultsDir}/trials/`,
+      `${runs} to run, ${force ? 0 : done} done (skipped)${left}; records in ${resultsDir}/trials/`,
     "stdout",
   );
   for (const s of plan.sweeps) {
@@ -98,7 +126,11 @@ function printPlan(plan: Plan, resultsDir: string, force: boolean, print: Printe
     ? plan.trials
     : plan.trials.slice(0, PLAN_LIST_MAX - 2);
   for (const t of shown) {
-    const state = t.done ? (force ? "rerun (--force)" : "done, skip") : "run";
+    const state = t.done
+      ? (force ? "rerun (--force)" : "done, skip")
+      : unrecorded.has(t.id)
+      ? "no record, skip"
+      : "run";
     print(`  ${state.padEnd(15)} ${t.id}`, "stdout");
   }
   if (shown.length < plan.trials.length) {
@@ -112,6 +144,7 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
   const err = (line: string) => print(`sweep: ${line}`, "stderr");
   let plan: Plan;
   let jobs: number;
+  let retries: number;
   let resultsDir: string;
   try {
     if (!(RUNNER_NAMES as readonly string[]).includes(o.runner)) {
@@ -123,9 +156,24 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
     parseMemory(o.memory);
     if (o.cpus !== null) parseCpus(o.cpus, usableCpus().length);
     if (o.user !== null) parseUser(o.user);
+    retries = parseRetries(o.retries);
+    const seeds = Number(o.seeds);
+    if (!/^\d+$/.test(o.seeds.trim()) || !Number.isSafeInteger(seeds) || seeds < 1) {
+      throw new UsageError(
+        `--seeds ${JSON.stringify(o.seeds)}: expected a whole number, 1 or more`,
+      );
+    }
+    if (o.rerunFailed && o.force) {
+      throw new UsageError("--rerun-failed and --force: pick one (--force reruns every trial)");
+    }
     const overrides = parseOverrides(o.trialFlags);
     if (overrides.dataDir) overrides.dataDir = resolve(overrides.dataDir);
-    plan = planSweeps(selectSweeps(o.presets, parseGrid(o.grid)), overrides);
+    const first = overrides.seed ?? DEFAULT_ARGS.seed;
+    if (seeds > 1) delete overrides.seed;
+    plan = planSweeps(
+      withSeeds(selectSweeps(o.presets, parseGrid(o.grid)), seeds, first),
+      overrides,
+    );
     resultsDir = resolve(o.results);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
@@ -133,6 +181,12 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
     return 2;
   }
   await markDone(plan, resultsDir);
+  // --rerun-failed: only trials with a record that is not ok (those without one wait).
+  const unrecorded = new Set<string>();
+  if (o.rerunFailed) {
+    const records = await readPlanRecords(plan, resultsDir);
+    for (const t of plan.trials) if (!records.has(t.id)) unrecorded.add(t.id);
+  }
   const shown = relative(Deno.cwd(), resultsDir) || ".";
   const shownDir = isAbsolute(shown) || shown.startsWith("..") ? resultsDir : shown;
 
@@ -177,7 +231,7 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
       const id = await imageId(tag);
       say(`Image: ${tag} ${id ? `(built, ${id.slice(0, 19)})` : "(not built yet: would build)"}`);
     }
-    printPlan(plan, shownDir, o.force, print);
+    printPlan(plan, shownDir, o.force, unrecorded, print);
     return 0;
   }
 
@@ -253,15 +307,17 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
       runner = new LocalRunner({ root: o.root, gitCommit: commit, cpusets, resultsKey: key });
     }
     say(`Trials run with ${runner.describe()}`);
-    printPlan(plan, shownDir, o.force, print);
+    printPlan(plan, shownDir, o.force, unrecorded, print);
     if (controller.signal.aborted) return 130;
 
     const result = await runTrials({
-      plan,
+      plan: { ...plan, trials: plan.trials.filter((t) => !unrecorded.has(t.id)) },
       runner,
       resultsDir,
       jobs,
       force: o.force,
+      retries,
+      saveModel: o.saveModel,
       gitCommit: commit,
       signal: controller.signal,
       print,

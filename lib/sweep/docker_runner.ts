@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { docker, firstLine, PROJECT_LABEL } from "./docker.ts";
 import { RESULTS_LABEL, SWEEP_LABEL } from "./orphans.ts";
 import { type LineSink, settlesWithin, signalChild, spawnStreaming } from "./process.ts";
-import { argsToFlags } from "./child_args.ts";
+import { trialFlags } from "./child_args.ts";
 import { type RunningTrial, STOP_GRACE_MS, type TrialJob, type TrialRunner } from "./runner.ts";
 
 /** Settings of {@link DockerRunner}. */
@@ -118,8 +118,7 @@ export class DockerRunner implements TrialRunner {
     if (job.args.dataDir) add("-v", `${job.args.dataDir}:${job.args.dataDir}:ro`);
     args.push(
       o.image,
-      ...argsToFlags(job.args),
-      `--out=${CONTAINER_RESULTS}/trials/${job.id}.json`,
+      ...trialFlags(job.args, job.id, CONTAINER_RESULTS, job.saveModel),
     );
     return args;
   }
