@@ -5,14 +5,17 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { parseFlags, UsageError } from "../cli.ts";
 import * as tf from "@tensorflow/tfjs";
 import {
   BENCH_SCHEMA_VERSION,
   type BenchEntry,
   type BenchRecord,
   type BenchStep,
+  cpuModel,
+  epochRatio,
   type EpochRuns,
+  median,
 } from "../record/mod.ts";
 import { type BackendName, BACKENDS, hardwareWebgpuAvailable, setupBackend } from "../blas/mod.ts";
 import {
@@ -24,7 +27,7 @@ import {
   shuffledBatches,
 } from "../data/mod.ts";
 import { Adadelta, createModel, reseedDropout, trainableVariables } from "../model/mod.ts";
-import { cpuModel, evalBatch, peakRssBytes, trainStep } from "../train/mod.ts";
+import { evalBatch, peakRssBytes, trainStep } from "../train/mod.ts";
 import { benchEpochs } from "./epoch.ts";
 
 /** Training images in one epoch and the batch size the epoch projection assumes. */
@@ -54,9 +57,6 @@ Flags:
   --out FILE           write the bench record (JSON) to FILE, atomically
   --help               show this help`;
 
-/** Bad command-line input for the bench (the script exits 2 with its message). */
-export class BenchUsageError extends Error {}
-
 /** Resolved bench flags. */
 export interface BenchOptions {
   backends: BackendName[] | null;
@@ -73,34 +73,24 @@ export interface BenchOptions {
 
 function positiveInt(flag: string, text: string): number {
   if (!/^[0-9]+$/.test(text) || Number(text) < 1) {
-    throw new BenchUsageError(`${flag} must be a positive integer, got "${text}"`);
+    throw new UsageError(`${flag} must be a positive integer, got "${text}"`);
   }
   return Number(text);
 }
 
-/** Parses bench flags; throws {@link BenchUsageError} with a one-line message on bad input. */
+/** Parses bench flags; throws {@link UsageError} with a one-line message on bad input. */
 export function parseBenchArgs(argv: string[]): BenchOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        backends: { type: "string" },
-        steps: { type: "string" },
-        threads: { type: "string" },
-        "batch-sizes": { type: "string" },
-        "data-dir": { type: "string" },
-        "vs-pytorch": { type: "boolean" },
-        epochs: { type: "string" },
-        out: { type: "string" },
-        help: { type: "boolean" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (e) {
-    throw new BenchUsageError(`${(e as Error).message.split("\n")[0]} (see --help)`);
-  }
+  const values = parseFlags({
+    backends: { type: "string" },
+    steps: { type: "string" },
+    threads: { type: "string" },
+    "batch-sizes": { type: "string" },
+    "data-dir": { type: "string" },
+    "vs-pytorch": { type: "boolean" },
+    epochs: { type: "string" },
+    out: { type: "string" },
+    help: { type: "boolean" },
+  }, argv);
   let backends: BackendName[] | null = null;
   if (values.backends !== undefined) {
     backends = values.backends.split(",").map((b) => b.trim()).filter((b) =>
@@ -109,7 +99,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     const accepted = BACKENDS.filter((b) => b !== "auto") as readonly string[];
     const bad = backends.find((b) => !accepted.includes(b));
     if (bad !== undefined || backends.length === 0) {
-      throw new BenchUsageError(
+      throw new UsageError(
         `--backends: unknown backend "${bad ?? ""}": expected a list of ${accepted.join(", ")}`,
       );
     }
@@ -128,14 +118,6 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     out: values.out ?? null,
     help: values.help ?? false,
   };
-}
-
-/** Median of a non-empty list (mean of the two middle values for an even count). */
-export function median(xs: readonly number[]): number {
-  if (xs.length === 0) throw new RangeError("median of an empty list");
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
 /**
@@ -337,13 +319,6 @@ export async function runBench(
     ratioVsPytorch: ratiosVsPytorch(entries),
     ...(epochs ? { epochs, epochRatioVsPytorch: epochRatio(epochs) } : {}),
   };
-}
-
-/** Median blas epoch over median PyTorch epoch; null unless both ran. */
-export function epochRatio(runs: EpochRuns[]): number | null {
-  const ours = runs.find((r) => r.name === "blas"), torch = runs.find((r) => r.name === "pytorch");
-  if (!ours?.seconds.length || !torch?.seconds.length) return null;
-  return median(ours.seconds) / median(torch.seconds);
 }
 
 function fmt(x: number | null, digits: number, unit = ""): string {

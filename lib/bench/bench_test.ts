@@ -1,24 +1,9 @@
 import assert from "node:assert/strict";
-import {
-  BenchUsageError,
-  epochRatio,
-  formatBenchTable,
-  median,
-  parseBenchArgs,
-  projectEpochSeconds,
-  ratiosVsPytorch,
-} from "./bench.ts";
-import type { BenchEntry, BenchRecord } from "../record/mod.ts";
+import { UsageError } from "../cli.ts";
+import { formatBenchTable, parseBenchArgs, projectEpochSeconds, ratiosVsPytorch } from "./bench.ts";
+import { type BenchEntry, type BenchRecord, epochRatio } from "../record/mod.ts";
 import { ANCHOR_SCRIPT, benchEpochs, pytorchOneEpoch } from "./epoch.ts";
 import { loadMnist, packageDataDir } from "../data/mod.ts";
-
-Deno.test("median of odd and even counts, unsorted input left alone", () => {
-  const xs = [5, 1, 3];
-  assert.equal(median(xs), 3);
-  assert.deepEqual(xs, [5, 1, 3]);
-  assert.equal(median([4, 1, 3, 2]), 2.5);
-  assert.throws(() => median([]), RangeError);
-});
 
 Deno.test("epoch projection: ceil(60000/128) = 469 steps plus the test pass", () => {
   const close = (a: number | null, b: number) =>
@@ -72,7 +57,7 @@ Deno.test("bench flags: bad values give one-line usage errors naming the flag", 
   ];
   for (const [argv, re] of cases) {
     assert.throws(() => parseBenchArgs(argv), (e: Error) => {
-      assert.ok(e instanceof BenchUsageError, argv.join(" "));
+      assert.ok(e instanceof UsageError, argv.join(" "));
       assert.match(e.message, re);
       assert.ok(!e.message.includes("\n"));
       return true;

@@ -10,11 +10,13 @@ export const BENCH_SCHEMA_VERSION = 1;
 
 /** Timing of one implementation at one batch size. */
 export interface BenchStep {
+  /** Images per step. */
   batchSize: number;
   /** Median wall milliseconds of one training step (forward, backward, optimizer). */
   msPerStep: number;
   /** All measured step times, milliseconds, in the order taken. */
   samplesMs: number[];
+  /** Training images per second at the median step time. */
   imagesPerSecond: number;
 }
 
@@ -24,7 +26,9 @@ export interface BenchEntry {
   name: string;
   /** Version string of what ran (tfjs version, torch version). */
   version: string;
+  /** Math threads it ran with. */
   threads: number;
+  /** One timing per batch size. */
   steps: BenchStep[];
   /** Seconds for a forward pass over the test set (10k images), or null if not measured. */
   testPassSeconds: number | null;
@@ -36,11 +40,17 @@ export interface BenchEntry {
 
 /** The whole bench document. */
 export interface BenchRecord {
+  /** {@link BENCH_SCHEMA_VERSION} of the layout. */
   schema: number;
+  /** Always `bench` (tells it from a trial record). */
   kind: "bench";
+  /** Start time, ISO 8601. */
   startedAt: string;
+  /** End time, ISO 8601. */
   endedAt: string;
+  /** The machine it ran on. */
   machine: { cpu: string; cores: number; os: string; arch: string };
+  /** One entry per implementation timed. */
   entries: BenchEntry[];
   /** Ours over PyTorch's projected epoch time, per backend, when PyTorch ran. */
   ratioVsPytorch: Record<string, number> | null;
@@ -58,4 +68,28 @@ export interface EpochRuns {
   seconds: number[];
   /** Test accuracy after each epoch, as a fraction. */
   valAcc: number[];
+}
+
+/**
+ * Median of a non-empty list (mean of the two middle values for an even count).
+ * @param xs the values
+ * @returns their median
+ * @throws {RangeError} for an empty list
+ */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) throw new RangeError("median of an empty list");
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/**
+ * Median blas epoch over median PyTorch epoch.
+ * @param runs the whole-epoch runs of a bench record
+ * @returns the ratio, or null unless both ran
+ */
+export function epochRatio(runs: EpochRuns[]): number | null {
+  const ours = runs.find((r) => r.name === "blas"), torch = runs.find((r) => r.name === "pytorch");
+  if (!ours?.seconds.length || !torch?.seconds.length) return null;
+  return median(ours.seconds) / median(torch.seconds);
 }

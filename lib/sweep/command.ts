@@ -9,18 +9,18 @@ import { dockerAvailable } from "./docker.ts";
 import { DockerRunner } from "./docker_runner.ts";
 import { cpuSlots, usableCpus } from "./cpus.ts";
 import { parseGrid } from "./grid.ts";
-import { ensureImage, gitCommit, imageId, imageTag } from "./image.ts";
+import { ensureImage, imageId, imageTag } from "./image.ts";
 import { LocalRunner } from "./local_runner.ts";
 import { acquireLock, LockError } from "./lock.ts";
 import { describeTrial, resultsKey, runningTrials, stopTrials, sweepId } from "./orphans.ts";
 import { recordPath } from "./layout.ts";
-import { markDone, parseOverrides, type Plan, planSweeps } from "./plan.ts";
+import { markDone, type Plan, planSweeps } from "./plan.ts";
 import { selectSweeps, withSeeds } from "./presets.ts";
 import type { Stream } from "./process.ts";
 import type { TrialRunner } from "./runner.ts";
 import { readPlanRecords, runTrials } from "./run_trials.ts";
 import { summaryTables } from "./summary.ts";
-import { DEFAULT_ARGS, UsageError } from "./child_args.ts";
+import { DEFAULT_ARGS, gitCommit, parseArgFlags, UsageError } from "../record/mod.ts";
 import { parseCpus, parseMemory, parseUser } from "./runner_flags.ts";
 
 /** Runner names accepted by `--runner`. */
@@ -166,8 +166,7 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
     if (o.rerunFailed && o.force) {
       throw new UsageError("--rerun-failed and --force: pick one (--force reruns every trial)");
     }
-    const overrides = parseOverrides(o.trialFlags);
-    if (overrides.dataDir) overrides.dataDir = resolve(overrides.dataDir);
+    const overrides = parseArgFlags(o.trialFlags);
     const first = overrides.seed ?? DEFAULT_ARGS.seed;
     if (seeds > 1) delete overrides.seed;
     plan = planSweeps(
@@ -258,7 +257,7 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
   Deno.addSignalListener("SIGINT", onInt);
   Deno.addSignalListener("SIGTERM", onTerm);
   try {
-    const commit = await gitCommit(o.root);
+    const commit = gitCommit(o.root);
     let runner: TrialRunner;
     // Trials of an earlier sweep on this directory that still run (it was killed): stop them
     // first, so no trial runs twice at once. Others' trials share the CPUs: say so.

@@ -8,3 +8,5 @@ export { cleanProject } from "./clean.ts";
 export { sweepCommand } from "./command.ts";
 export { dockerAvailable } from "./docker.ts";
 export { buildImage, imageId, imageInputs, imageTag } from "./image.ts";
+export type { Printer, SweepCommandOptions } from "./command.ts";
+export type { LineSink } from "./process.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { UsageError } from "./child_args.ts";
+import { UsageError } from "../record/mod.ts";
 
 /** Docker's smallest `--memory`: 6 MiB. */
 const MIN_MEMORY_BYTES = 6 * 1024 * 1024;

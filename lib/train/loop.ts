@@ -7,18 +7,13 @@
 import * as tf from "@tensorflow/tfjs";
 import { Adadelta, type FlatState, reseedDropout, trainableVariables } from "../model/mod.ts";
 import { batchCount, type Mnist, orderedBatches, Rng, shuffledBatches } from "../data/mod.ts";
-import type { EpochMetrics } from "../record/mod.ts";
+import type { EpochMetrics, TrialArgs } from "../record/mod.ts";
 import { peakRssBytes } from "./memory.ts";
 import { evalBatch, trainStep } from "./step.ts";
 
-/** Hyper-parameters of the loop. */
-export interface TrainOptions {
-  epochs: number;
-  batchSize: number;
-  lr: number;
-  gamma: number;
-  seed: number;
-  testBatchSize: number;
+/** Hyper-parameters of the loop: the trial arguments it uses (defined in `lib/record/args.ts`). */
+export interface TrainOptions
+  extends Pick<TrialArgs, "epochs" | "batchSize" | "lr" | "gamma" | "seed" | "testBatchSize"> {
   /** Continue from this state (a checkpoint's) instead of from epoch 1. */
   resume?: TrainState | null;
 }

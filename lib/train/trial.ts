@@ -6,13 +6,15 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
 import { setupBackend } from "../blas/mod.ts";
 import { IdxError, loadMnist, type Mnist } from "../data/mod.ts";
-import { collectEnvironment } from "./environment.ts";
 import { clearDropoutSeeds, createModel, saveModel } from "../model/mod.ts";
 import {
+  collectEnvironment,
   type EpochMetrics,
   formatRecord,
+  gitCommit,
   PARENT_PIPE_ENV,
   SCHEMA_VERSION,
   type TrialCli,
@@ -35,6 +37,9 @@ import {
   writeCheckpoint,
 } from "./checkpoint.ts";
 import { epochLine, finalBlock, totalsOf } from "./log.ts";
+
+/** The repository this code runs from (its git commit goes into the record). */
+const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 /** Exit codes of a trial. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, diverged: 3, interrupted: 130 } as const;
@@ -96,7 +101,14 @@ export class Trial {
         trainCount: data.train.count,
         testCount: data.test.count,
       },
-      environment: collectEnvironment(this.#backend, this.#threads, this.#library),
+      environment: collectEnvironment({
+        tfjs: tf.version.tfjs,
+        backend: this.#backend,
+        threads: this.#threads,
+        library: this.#library,
+        imageId: Deno.env.get("TRIAL_IMAGE_ID") || null,
+        gitCommit: Deno.env.get("TRIAL_GIT_COMMIT") || gitCommit(REPO_ROOT),
+      }),
       startedAt: this.startedAt,
       endedAt: new Date().toISOString(),
       ...(this.#resumes.length > 0 ? { resumed: this.#resumes } : {}),
@@ -189,7 +201,7 @@ export class Trial {
       // limits included, are known good by now: no directory is made for a bad command).
       checkWritable(this.cli.out === null ? null : "--out", this.recordPath, false);
       if (this.cli.saveModel) checkWritable("--save-model", this.cli.saveModel, true);
-      const backend = await setupBackend(args.backend as never, {
+      const backend = await setupBackend(args.backend, {
         threads: args.threads,
         log: io.info,
       });
