@@ -131,6 +131,17 @@ Deno.test("whole epochs: medians, ratio and the printed table", () => {
   assert.match(table, /\| blas \| 30\.00, 20\.00, 25\.00 \| 25\.00 s \| 98\.50 % \|/);
   assert.match(table, /\| pytorch \| 40\.00, 50\.00 \| 45\.00 s \| 98\.00 % \|/);
   assert.match(table, /blas \/ pytorch whole epoch: 0\.56/);
+  // Without step entries there is no projection to set the epochs against.
+  assert.doesNotMatch(table, /projected epoch:/);
+  const withSteps = benchRecord({
+    entries: [entry("blas", 100, 2), entry("pytorch", 200, 4)],
+    epochs,
+    epochRatioVsPytorch: epochRatio(epochs),
+  });
+  const both = formatBenchTable(withSteps, [128]);
+  // Projected: 469 steps x 100 ms + 2 s = 48.9 s; 469 x 200 ms + 4 s = 97.8 s.
+  assert.match(both, /^blas whole epoch \/ projected epoch: 0\.51$/m);
+  assert.match(both, /^pytorch whole epoch \/ projected epoch: 0\.46$/m);
 });
 
 Deno.test("whole epochs: a missing anchor script is named, not fatal", async () => {

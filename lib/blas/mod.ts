@@ -22,7 +22,7 @@ export {
 } from "./_fused_kernels.ts";
 export { BLAS_RELU_BIAS_GRAD } from "./kernels/relu_grad.ts";
 export { alloc } from "./kernels/util.ts";
-export { blasThreads, setThreads } from "./openblas.ts";
+export { blasConfig, blasThreads, setThreads, sgemm } from "./openblas.ts";
 
 // The backend names are a trial argument: defined with the others in lib/record/.
 import { type BackendName, BACKENDS } from "../record/mod.ts";

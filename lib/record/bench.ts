@@ -49,11 +49,22 @@ export interface BenchRecord {
   /** End time, ISO 8601. */
   endedAt: string;
   /** The machine it ran on. */
-  machine: { cpu: string; cores: number; os: string; arch: string };
+  machine: {
+    cpu: string;
+    cores: number;
+    os: string;
+    arch: string;
+    /** Vector instruction sets of the CPU (avx2, avx512f, ...), when known. */
+    cpuFeatures?: string[];
+    /** OpenBLAS' build and the kernel it chose for this CPU, when blas ran. */
+    blas?: string | null;
+  };
   /** One entry per implementation timed. */
   entries: BenchEntry[];
   /** Ours over PyTorch's projected epoch time, per backend, when PyTorch ran. */
   ratioVsPytorch: Record<string, number> | null;
+  /** The machine's sgemm speed in this run and the step time it allows, when blas ran. */
+  floor?: BenchFloor;
   /** Whole epochs side by side (`--epochs N`), when asked. */
   epochs?: EpochRuns[];
   /** Median whole epoch of blas over PyTorch's, when both ran `--epochs`. */
@@ -68,6 +79,16 @@ export interface EpochRuns {
   seconds: number[];
   /** Test accuracy after each epoch, as a fraction. */
   valAcc: number[];
+}
+
+/** Measured sgemm speed and the floor it sets on a training step (see `lib/bench/floor.ts`). */
+export interface BenchFloor {
+  /** Median GFLOP/s of a square sgemm of `size`, on `threads` BLAS threads. */
+  sgemmGflops: number;
+  size: number;
+  threads: number;
+  /** Per batch size: the step's GFLOP (direct convolution) and GFLOP / sgemmGflops in ms. */
+  steps: { batchSize: number; gflop: number; ms: number }[];
 }
 
 /**

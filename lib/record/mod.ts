@@ -32,6 +32,7 @@ export { collectEnvironment, cpuModel, type EnvironmentOptions, gitCommit } from
 export {
   BENCH_SCHEMA_VERSION,
   type BenchEntry,
+  type BenchFloor,
   type BenchRecord,
   type BenchStep,
   epochRatio,
