@@ -60,8 +60,9 @@ Running:
   --retries N          run a failed trial up to N more times, from its checkpoint (default 0)
   --save-model         keep each trial's model beside its record (RESULTS/trials/<id>.model/)
   --cpus N             docker: CPUs per container (default: its share of this machine's)
-  --memory SIZE        docker: memory per container (default 4g)
-  --user UID:GID       docker: user in the container (default: yours, so files are yours)
+  --memory SIZE        docker: memory per container, no swap beyond it (default 4g; >= 6m)
+  --user UID[:GID]     docker: user in the container, never 0 (default: yours; root's trials
+                       run as the image's deno user and their files are handed back to root)
   --help               this text
 
 Trial flags, passed to every trial and checked as the trial checks them, like --grid values

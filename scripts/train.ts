@@ -5,7 +5,14 @@
  */
 
 import { parseTrialArgs, TRIAL_HELP, UsageError } from "../lib/record/mod.ts";
-import { EXIT, progressLine, terminalColumns, Trial, TrialFailure } from "../lib/train/mod.ts";
+import {
+  EXIT,
+  onParentGone,
+  progressLine,
+  terminalColumns,
+  Trial,
+  TrialFailure,
+} from "../lib/train/mod.ts";
 import { scriptArgs } from "../lib/cli.ts";
 
 const encoder = new TextEncoder();
@@ -44,6 +51,12 @@ async function main(argv: string[]): Promise<number> {
   };
   Deno.addSignalListener("SIGINT", onSignal(EXIT.interrupted));
   Deno.addSignalListener("SIGTERM", onSignal(EXIT.interrupted));
+  // Started by a sweep that holds our stdin open: when it dies (even kill -9), stop.
+  onParentGone(() => {
+    if (abort.signal.aborted) return;
+    err("\nthe sweep that started this trial is gone: stopping after this batch");
+    abort.abort();
+  });
 
   const bar = !cli.quiet && Deno.stderr.isTerminal();
   let lastDraw = 0;

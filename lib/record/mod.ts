@@ -16,6 +16,7 @@ export {
   findArgSpec,
   type IdPart,
   type Kind,
+  PARENT_PIPE_ENV,
   parseArgFlags,
   parseArgValue,
   parseTrialArgs,

@@ -12,6 +12,7 @@ import { parseGrid } from "./grid.ts";
 import { ensureImage, imageId, imageTag } from "./image.ts";
 import { LocalRunner } from "./local_runner.ts";
 import { acquireLock, LockError } from "./lock.ts";
+import { describeTrial, resultsKey, runningTrials, stopTrials, sweepId } from "./orphans.ts";
 import { recordPath } from "./layout.ts";
 import { markDone, type Plan, planSweeps } from "./plan.ts";
 import { selectSweeps, withSeeds } from "./presets.ts";
@@ -20,6 +21,7 @@ import type { TrialRunner } from "./runner.ts";
 import { readPlanRecords, runTrials } from "./run_trials.ts";
 import { summaryTables } from "./summary.ts";
 import { DEFAULT_ARGS, gitCommit, parseArgFlags, UsageError } from "../record/mod.ts";
+import { parseCpus, parseMemory, parseUser } from "./runner_flags.ts";
 
 /** Runner names accepted by `--runner`. */
 export const RUNNER_NAMES = ["auto", "docker", "local"] as const;
@@ -66,6 +68,30 @@ function parseJobs(text: string): number {
   return n;
 }
 
+/** Lines of a plan listed one by one; a larger plan is summarised. */
+export const PLAN_LIST_MAX = 40;
+
+/** `items` joined by `sep`, the middle left out (with a count) when there are more than `max`. */
+function abridge(items: readonly string[], sep: string, max: number): string {
+  if (items.length <= max) return items.join(sep);
+  const head = items.slice(0, max - 2);
+  return `${head.join(sep)}${sep}... (${items.length - max + 1} more)${sep}${items.at(-1)}`;
+}
+
+/** The image and user of docker trials: the caller's ids, or (for root) the image's user. */
+function containerUser(given: string | null): { user: string; handBackTo: string | null } {
+  if (given !== null) return { user: given, handBackTo: null };
+  const caller = `${Deno.uid()}:${Deno.gid()}`;
+  // Never root in a container: root's trials run as the image's `deno` user, and the files
+  // they write are handed back to root.
+  return Deno.uid() === 0
+    ? { user: `${IMAGE_UID}:${IMAGE_UID}`, handBackTo: caller }
+    : { user: caller, handBackTo: null };
+}
+
+/** Uid (and gid) of the image's non-root user `deno`. */
+export const IMAGE_UID = 1993;
+
 /** Parses `--retries`: a whole number, 0 or more. */
 function parseRetries(text: string): number {
   const n = Number(text);
@@ -76,8 +102,8 @@ function parseRetries(text: string): number {
 }
 
 /**
- * Prints which trials run and which are already done; `unrecorded` are the trials left out
- * by `--rerun-failed` (no record yet).
+ * Prints which trials run and which are already done (summarised past PLAN_LIST_MAX);
+ * `unrecorded` are the trials left out by `--rerun-failed` (no record yet).
  */
 function printPlan(
   plan: Plan,
@@ -95,9 +121,13 @@ function printPlan(
     "stdout",
   );
   for (const s of plan.sweeps) {
-    print(`  ${s.title}: ${s.heading} ${s.columns.map((c) => c.label).join(" | ")}`, "stdout");
+    const labels = s.columns.map((c) => c.label);
+    print(`  ${s.title}: ${s.heading} ${abridge(labels, " | ", PLAN_LIST_MAX)}`, "stdout");
   }
-  for (const t of plan.trials) {
+  const shown = plan.trials.length <= PLAN_LIST_MAX
+    ? plan.trials
+    : plan.trials.slice(0, PLAN_LIST_MAX - 2);
+  for (const t of shown) {
     const state = t.done
       ? (force ? "rerun (--force)" : "done, skip")
       : unrecorded.has(t.id)
@@ -107,6 +137,9 @@ function printPlan(
       ? ` (its record ran in a ${t.ranElsewhere}; --reuse-any keeps it)`
       : "";
     print(`  ${state.padEnd(15)} ${t.id}${why}`, "stdout");
+  }
+  if (shown.length < plan.trials.length) {
+    print(`  ... and ${plan.trials.length - shown.length} more trial(s)`, "stdout");
   }
 }
 
@@ -125,6 +158,9 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
       );
     }
     jobs = parseJobs(o.jobs);
+    parseMemory(o.memory);
+    if (o.cpus !== null) parseCpus(o.cpus, usableCpus().length);
+    if (o.user !== null) parseUser(o.user);
     retries = parseRetries(o.retries);
     const seeds = Number(o.seeds);
     if (!/^\d+$/.test(o.seeds.trim()) || !Number.isSafeInteger(seeds) || seeds < 1) {
@@ -216,6 +252,8 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
     err(e instanceof LockError ? e.message : `--results ${resultsDir}: ${(e as Error).message}`);
     return 1;
   }
+  if (lock.tookOver) say(`Lock: took over ${lock.path} from a sweep that no longer runs`);
+  const key = await resultsKey(resultsDir);
   const controller = new AbortController();
   const onSignal = (name: string) => () => {
     if (controller.signal.aborted) {
@@ -232,13 +270,30 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
   try {
     const commit = gitCommit(o.root);
     let runner: TrialRunner;
+    // Trials of an earlier sweep on this directory that still run (it was killed): stop them
+    // first, so no trial runs twice at once. Others' trials share the CPUs: say so.
+    const found = await runningTrials();
+    const orphans = found.filter((t) => t.results === key);
+    if (orphans.length > 0) {
+      say(
+        `Stopping ${orphans.length} trial(s) of an earlier sweep on ${shownDir} still running ` +
+          `(${orphans.map(describeTrial).join(", ")})`,
+      );
+      await stopTrials(orphans);
+      say("Stopped them; their trials run again when not done");
+    }
+    const others = found.filter((t) => t.results !== key);
+    if (others.length > 0) {
+      err(
+        `warning: ${others.length} trial(s) of other sweeps run on this machine ` +
+          `(${others.map(describeTrial).join(", ")}); they share the CPUs, so timings will be ` +
+          "slower than alone: run sweeps one after another for comparable timings",
+      );
+    }
+    const id = sweepId();
     if (kind === "docker") {
       const cpuCount = usableCpus().length;
       const cpus = o.cpus ?? String(cpusets ? cpusets[0].split(",").length : cpuCount);
-      if (!(Number(cpus) > 0)) {
-        err(`--cpus ${JSON.stringify(o.cpus)}: expected a positive number`);
-        return 2;
-      }
       const tag = await imageTag(o.root);
       say(`Image: ${tag}`);
       const image = await ensureImage(
@@ -253,13 +308,15 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
         imageId: image.id,
         gitCommit: commit,
         cpus: Number(cpus),
-        memory: o.memory,
+        memory: parseMemory(o.memory),
         cpusets,
-        user: o.user ?? `${Deno.uid()}:${Deno.gid()}`,
+        ...containerUser(o.user === null ? null : parseUser(o.user)),
+        resultsKey: key,
+        sweepId: id,
       });
     } else {
       await sameWay(null);
-      runner = new LocalRunner({ root: o.root, gitCommit: commit, cpusets });
+      runner = new LocalRunner({ root: o.root, gitCommit: commit, cpusets, resultsKey: key });
     }
     say(`Trials run with ${runner.describe()}`);
     printPlan(plan, shownDir, o.force, unrecorded, print);
@@ -288,8 +345,19 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
         `${result.ran.length} ran this time)`,
     );
     for (const id of result.notOk) {
+      const why = result.unwritten.get(id);
+      if (why) {
+        err(`${id}: failed, ${why}`);
+        continue;
+      }
       const r = records.get(id);
       err(`${id}: ${r?.status ?? "no record"} -> ${recordPath(shownDir, id)}`);
+    }
+    if (result.stoppedEarly) {
+      err(
+        `stopped early: ${result.stoppedEarly}; ${result.notRun.length} trial(s) not run` +
+          (result.notRun.length > 0 ? ` (${abridge(result.notRun, ", ", 10)})` : ""),
+      );
     }
     if (result.interrupted) return 130;
     return result.notOk.length > 0 ? 1 : 0;
