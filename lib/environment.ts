@@ -59,5 +59,7 @@ export function collectEnvironment(
     imageId: Deno.env.get("TRIAL_IMAGE_ID") || null,
     gitCommit: gitCommit(),
     library,
+    runner: Deno.env.get("TRIAL_RUNNER") || null,
+    node: Deno.env.get("TRIAL_NODE") || null,
   };
 }

@@ -22,6 +22,7 @@ import {
   writeFileAtomic,
   writeFileAtomicSync,
 } from "./results.ts";
+import { FRAME_ENV, frameLines } from "./sweep/record_frame.ts";
 import { type BatchProgress, train } from "./train.ts";
 import type { TrialCli } from "./trial_args.ts";
 import { UsageError } from "./trial_args.ts";
@@ -45,6 +46,16 @@ export interface TrialIo {
 /** Default record path of a trial: `results/trials/<id>.json` under the working directory. */
 export function defaultRecordPath(cli: TrialCli): string {
   return `results/trials/${trialId(cli.args)}.json`;
+}
+
+/**
+ * Prints the record framed on stdout when `TRIAL_RECORD_FRAME=1` (engines that bring records
+ * back through the trial's log: Docker Swarm, Kubernetes). Synchronous, for exit paths.
+ */
+function printFrame(id: string, json: string): void {
+  if (Deno.env.get(FRAME_ENV) !== "1") return;
+  const bytes = new TextEncoder().encode(frameLines(id, json).join("\n") + "\n");
+  for (let at = 0; at < bytes.length;) at += Deno.stdout.writeSync(bytes.subarray(at));
 }
 
 /** A trial in progress; `interruptNow` writes an `interrupted` record synchronously. */
@@ -92,9 +103,11 @@ export class Trial {
   }
 
   async #write(record: TrialRecord): Promise<void> {
+    const json = formatRecord(record);
     await Deno.mkdir(dirname(this.recordPath), { recursive: true });
-    await writeFileAtomic(this.recordPath, formatRecord(record));
+    await writeFileAtomic(this.recordPath, json);
     this.#written = true;
+    printFrame(record.id, json);
   }
 
   /** Writes an `interrupted` record at once (second Ctrl-C); no-op once a record exists. */
@@ -103,9 +116,11 @@ export class Trial {
     const record = this.#record("interrupted", {
       error: { message: "interrupted", exitCode: EXIT.interrupted, stderrTail: null },
     });
+    const json = formatRecord(record);
     Deno.mkdirSync(dirname(this.recordPath), { recursive: true });
-    writeFileAtomicSync(this.recordPath, formatRecord(record));
+    writeFileAtomicSync(this.recordPath, json);
     this.#written = true;
+    printFrame(record.id, json);
   }
 
   /** Runs the trial to its end; returns the exit code. Throws UsageError for a bad limit. */

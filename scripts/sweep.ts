@@ -22,15 +22,21 @@ Sweeps (with neither, all three presets):
                        --grid lr=1.0,0.5; KEY is a trial flag name; repeatable
 
 Running:
-  --runner NAME        auto (default: docker when a daemon answers, else local), docker, local
+  --runner NAME        auto (default: docker when a daemon answers, else local), docker, local,
+                       swarm (one Docker Swarm job per trial, across the swarm's nodes)
   --jobs N             trials at a time (default 1: parallel trials distort each other's
-                       timings); with N > 1 each trial is pinned to its own CPUs
+                       timings; swarm: what the nodes' CPUs hold); with N > 1 each trial
+                       is pinned to its own CPUs (docker, local)
   --results DIR        results directory (default results/); locked while a sweep runs
   --dry-run            print the plan (which trials run, which are done) and stop
   --force              rerun trials already recorded ok
-  --cpus N             docker: CPUs per container (default: its share of this machine's)
-  --memory SIZE        docker: memory per container (default 4g)
+  --cpus N             docker: CPUs per container (default: its share of this machine's);
+                       swarm: CPUs reserved per trial (default: the smallest node's)
+  --memory SIZE        docker, swarm: memory per container (default 4g)
   --user UID:GID       docker: user in the container (default: yours, so files are yours)
+  --registry HOST:PORT swarm: push the image there and run it by digest on every node
+                       (without it, nodes use their local image: fine on a one-node swarm)
+  --retries N          swarm: reruns of a trial whose node goes down (default 1)
   --help               this text
 
 Trial flags, passed to every trial (see deno task train --help):
@@ -50,7 +56,9 @@ function main(): Promise<number> | number {
     preset: { type: "string", multiple: true, default: [] },
     grid: { type: "string", multiple: true, default: [] },
     runner: { type: "string", default: "auto" },
-    jobs: { type: "string", default: "1" },
+    jobs: { type: "string" },
+    registry: { type: "string" },
+    retries: { type: "string", default: "1" },
     results: { type: "string", default: "results" },
     "dry-run": { type: "boolean", default: false },
     force: { type: "boolean", default: false },
@@ -68,7 +76,9 @@ function main(): Promise<number> | number {
     presets: values.preset,
     grid: values.grid,
     runner: values.runner,
-    jobs: values.jobs,
+    jobs: values.jobs ?? null,
+    registry: values.registry ?? null,
+    retries: values.retries,
     results: values.results,
     dryRun: values["dry-run"],
     force: values.force,

