@@ -23,7 +23,10 @@ Sweeps (with neither, all three presets):
 
 Running:
   --runner NAME        auto (default: docker when a daemon answers, else local), docker, local,
-                       swarm (one Docker Swarm job per trial, across the swarm's nodes)
+                       swarm (one Docker Swarm job per trial, across the swarm's nodes),
+                       kubernetes (one Indexed Job; never run against a live cluster by us)
+  --emit DIR           kubernetes: write the manifests (ConfigMap, NetworkPolicy, Job)
+                       into DIR and stop
   --jobs N             trials at a time (default 1: parallel trials distort each other's
                        timings; swarm: what the nodes' CPUs hold); with N > 1 each trial
                        is pinned to its own CPUs (docker, local)
@@ -36,7 +39,8 @@ Running:
   --user UID:GID       docker: user in the container (default: yours, so files are yours)
   --registry HOST:PORT swarm: push the image there and run it by digest on every node
                        (without it, nodes use their local image: fine on a one-node swarm)
-  --retries N          swarm: reruns of a trial whose node goes down (default 1)
+  --retries N          swarm: reruns of a trial whose node goes down; kubernetes:
+                       backoffLimitPerIndex (default 1)
   --help               this text
 
 Trial flags, passed to every trial (see deno task train --help):
@@ -58,6 +62,7 @@ function main(): Promise<number> | number {
     runner: { type: "string", default: "auto" },
     jobs: { type: "string" },
     registry: { type: "string" },
+    emit: { type: "string" },
     retries: { type: "string", default: "1" },
     results: { type: "string", default: "results" },
     "dry-run": { type: "boolean", default: false },
@@ -78,6 +83,7 @@ function main(): Promise<number> | number {
     runner: values.runner,
     jobs: values.jobs ?? null,
     registry: values.registry ?? null,
+    emit: values.emit ?? null,
     retries: values.retries,
     results: values.results,
     dryRun: values["dry-run"],

@@ -8,6 +8,7 @@ import { parseTrialArgs, TRIAL_HELP, UsageError } from "../lib/trial_args.ts";
 import { EXIT, Trial, TrialFailure } from "../lib/trial.ts";
 import { progressLine } from "../lib/trial_log.ts";
 import { scriptArgs } from "../lib/cli_args.ts";
+import { planArgv } from "../lib/sweep/plan_index.ts";
 
 const encoder = new TextEncoder();
 /** Writes to stderr; a closed stderr (reader gone) must not fail the trial. */
@@ -21,6 +22,14 @@ const err = (line: string) => write(line + "\n");
 async function main(argv: string[]): Promise<number> {
   let cli;
   try {
+    // A Kubernetes Indexed Job's pod: `--plan FILE` picks entry $JOB_COMPLETION_INDEX.
+    if (argv.length === 2 && argv[0] === "--plan") {
+      argv = planArgv(
+        await Deno.readTextFile(argv[1]),
+        Deno.env.get("JOB_COMPLETION_INDEX"),
+        Deno.env.get("TRIAL_RECORD_DIR") || undefined,
+      );
+    }
     cli = parseTrialArgs(argv);
   } catch (e) {
     if (e instanceof UsageError) {

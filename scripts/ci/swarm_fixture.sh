@@ -102,11 +102,14 @@ down() {
     [ -d "$sub" ] || continue
     find "$sub" -depth -type d -exec rmdir {} \; 2>/dev/null || true
   done
-  # The worker's vfs layers are root-owned copies of the image: gone with the state directory.
+  # The worker's vfs layers are full copies of the image (gigabytes of small files, minutes to
+  # delete on a busy disk): the state directory is renamed and deleted in the background.
   # Mounts left by a killed worker (its exec root, its containers' shm) go first.
   if [ -d "$state" ]; then
     grep -o " $state/[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
-    rm -rf "$state"
+    local trash="$state.trash.$$"
+    mv "$state" "$trash"
+    setsid nice rm -rf "$trash" >/dev/null 2>&1 </dev/null &
   fi
   log "down"
 }
