@@ -133,6 +133,7 @@ export async function pushImage(tag: string, registry: string): Promise<string> 
   if (t.code !== 0) throw new Error(`docker tag ${tag} ${target}: ${firstLine(t.stderr)}`);
   const p = await docker(["push", target], 30 * 60_000);
   if (p.code !== 0) {
+    await docker(["rmi", target]); // the extra tag only; the image keeps its own
     const why = firstLine(p.stderr) || firstLine(p.stdout);
     throw new Error(
       `cannot push ${target}: ${why}; is the registry ${registry} running and reachable from ` +

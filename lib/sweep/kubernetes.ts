@@ -49,6 +49,9 @@ export interface KubernetesManifests {
   job: Record<string, unknown>;
 }
 
+/** The plan's size limit: a ConfigMap holds 1 MiB, and the object needs some of it. */
+const MAX_PLAN_BYTES = 1000 * 1024;
+
 /** User id of the image's `deno` user. */
 const IMAGE_UID = 1993;
 
@@ -87,11 +90,18 @@ export function kubernetesManifests(
   };
   const memory = kubernetesMemory(o.memory);
   const cpu = String(o.cpus);
+  const planText = JSON.stringify(planEntries(trials)) + "\n";
+  if (planText.length > MAX_PLAN_BYTES) {
+    throw new Error(
+      `${trials.length} trials make a plan of ${Math.ceil(planText.length / 1024)} KiB, over ` +
+        `what a ConfigMap holds (1 MiB); run the sweep in parts (fewer --grid values each)`,
+    );
+  }
   const configMap = {
     apiVersion: "v1",
     kind: "ConfigMap",
     metadata: { name, labels },
-    data: { "plan.json": JSON.stringify(planEntries(trials), null, 2) + "\n" },
+    data: { "plan.json": planText },
   };
   const networkPolicy = {
     apiVersion: "networking.k8s.io/v1",

@@ -116,6 +116,14 @@ Deno.test("kubernetes: manifests are deterministic; name changes with the trials
   assert.equal(kubernetesMemory("512m"), "512Mi");
   assert.equal(kubernetesMemory("1048576"), "1048576");
   assert.throws(() => kubernetesMemory("4 GB"), /--memory "4 GB": expected N, Nk, Nm or Ng/);
+  const many = Array.from({ length: 10000 }, (_, seed) => {
+    const args = { ...DEFAULT_ARGS, seed };
+    return { id: trialId(args), args };
+  });
+  assert.throws(
+    () => kubernetesManifests(many, options),
+    /^Error: 10000 trials make a plan of \d+ KiB, over what a ConfigMap holds \(1 MiB\)/,
+  );
 });
 
 Deno.test("kubernetes: --emit writes the manifests of the pending trials", async () => {

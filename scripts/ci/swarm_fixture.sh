@@ -95,6 +95,9 @@ down() {
     timeout 60 docker swarm leave --force >/dev/null 2>&1 || true
     rm -f "$state/manager_joined"
   fi
+  # Tags pushed to the fixture's registry (the images keep their own tags).
+  docker images --format '{{.Repository}}:{{.Tag}}' 2>/dev/null | grep "^127.0.0.1:$port/" |
+    xargs -r docker rmi >/dev/null 2>&1 || true
   ip link del "$host_if" 2>/dev/null || true
   ip netns del "$ns" 2>/dev/null || true
   local sub
