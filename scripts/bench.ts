@@ -9,9 +9,9 @@ import {
   formatBenchTable,
   parseBenchArgs,
   runBench,
-} from "../lib/bench.ts";
-import { writeFileAtomic } from "../lib/results.ts";
-import { scriptArgs } from "../lib/cli_args.ts";
+} from "../lib/bench/mod.ts";
+import { writeFileAtomic } from "../lib/record/mod.ts";
+import { scriptArgs } from "../lib/cli.ts";
 
 async function main(argv: string[]): Promise<number> {
   let opts;

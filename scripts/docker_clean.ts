@@ -4,11 +4,9 @@
  * @module
  */
 
-import { dockerAvailable } from "../lib/sweep/docker.ts";
-import { cleanProject } from "../lib/sweep/clean.ts";
-import { imageTag } from "../lib/sweep/image.ts";
+import { cleanProject, dockerAvailable, imageTag } from "../lib/sweep/mod.ts";
 import { fileURLToPath } from "node:url";
-import { parseScriptFlags } from "../lib/cli_args.ts";
+import { parseScriptFlags } from "../lib/cli.ts";
 
 const HELP = `Usage: deno task docker:clean [-- FLAGS]
 

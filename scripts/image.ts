@@ -5,9 +5,15 @@
  */
 
 import { fileURLToPath } from "node:url";
-import { dockerAvailable } from "../lib/sweep/docker.ts";
-import { buildImage, imageId, imageInputs, imageTag, pushImage } from "../lib/sweep/image.ts";
-import { parseScriptFlags } from "../lib/cli_args.ts";
+import {
+  buildImage,
+  dockerAvailable,
+  imageId,
+  imageInputs,
+  imageTag,
+  pushImage,
+} from "../lib/sweep/mod.ts";
+import { parseScriptFlags } from "../lib/cli.ts";
 
 const HELP = `Usage: deno task image [-- FLAGS]
 

@@ -7,9 +7,14 @@
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { SCHEMA_VERSION, trialId, type TrialRecord, writeRecord } from "../lib/results.ts";
-import { VEGA_LITE_MIME } from "../lib/notebook.ts";
-import { DEFAULT_ARGS } from "../lib/trial_flags.ts";
+import {
+  DEFAULT_ARGS,
+  SCHEMA_VERSION,
+  trialId,
+  type TrialRecord,
+  writeRecord,
+} from "../lib/record/mod.ts";
+import { VEGA_LITE_MIME } from "../lib/notebook/mod.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const NOTEBOOKS = join(ROOT, "notebooks");

@@ -5,9 +5,14 @@
  */
 
 import { dirname, join, relative } from "node:path";
-import { buildReport, loadResults, selectTrials, writeReport } from "../lib/report.ts";
-import { textRenders } from "../lib/render.ts";
-import { parseScriptFlags, scriptArgs } from "../lib/cli_args.ts";
+import {
+  buildReport,
+  loadResults,
+  selectTrials,
+  textRenders,
+  writeReport,
+} from "../lib/report/mod.ts";
+import { parseScriptFlags, scriptArgs } from "../lib/cli.ts";
 
 const HELP = `Usage: deno task report [-- options]
 

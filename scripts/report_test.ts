@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { compileSpec, svgToPng } from "../lib/render.ts";
+import { compileSpec, svgToPng } from "../lib/report/mod.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const FIXTURES = join(ROOT, "lib", "testdata", "report");
+const FIXTURES = join(ROOT, "lib", "report", "testdata");
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 /** Axis titles each chart must show (with units). */

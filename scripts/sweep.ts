@@ -5,9 +5,9 @@
  */
 
 import { fileURLToPath } from "node:url";
-import { sweepCommand } from "../lib/sweep/command.ts";
-import { ARG_SPECS } from "../lib/sweep/trial_args.ts";
-import { parseScriptFlags } from "../lib/cli_args.ts";
+import { ARG_SPECS } from "../lib/record/mod.ts";
+import { sweepCommand } from "../lib/sweep/mod.ts";
+import { parseScriptFlags } from "../lib/cli.ts";
 
 const HELP = `Usage: deno task sweep [-- FLAGS]      (epochs, lr, batch: one preset)
 

@@ -4,11 +4,10 @@
  * @module
  */
 
-import { parseTrialArgs, TRIAL_HELP, UsageError } from "../lib/trial_args.ts";
-import { EXIT, Trial, TrialFailure } from "../lib/trial.ts";
-import { progressLine } from "../lib/trial_log.ts";
-import { scriptArgs } from "../lib/cli_args.ts";
-import { planArgv } from "../lib/sweep/plan_index.ts";
+import { parseTrialArgs, TRIAL_HELP, UsageError } from "../lib/record/mod.ts";
+import { EXIT, progressLine, Trial, TrialFailure } from "../lib/train/mod.ts";
+import { scriptArgs } from "../lib/cli.ts";
+import { planArgv } from "../lib/sweep/mod.ts";
 
 const encoder = new TextEncoder();
 /** Writes to stderr; a closed stderr (reader gone) must not fail the trial. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readRecord } from "../lib/results.ts";
+import { readRecord } from "../lib/record/mod.ts";
 
 const SCRIPT = new URL("./train.ts", import.meta.url).pathname;
 const decoder = new TextDecoder();

@@ -21,7 +21,7 @@ import { summaryTables } from "./summary.ts";
 import { collectKubernetes, kubernetesManifests, writeManifests } from "./kubernetes.ts";
 import { swarmCapacity, type SwarmNode, swarmNodes, swarmProblem, usableNodes } from "./swarm.ts";
 import { SwarmRunner } from "./swarm_runner.ts";
-import { UsageError } from "./trial_args.ts";
+import { UsageError } from "./child_args.ts";
 
 /** Runner names accepted by `--runner`. */
 export const RUNNER_NAMES = ["auto", "docker", "local", "swarm", "kubernetes"] as const;

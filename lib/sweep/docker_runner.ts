@@ -6,7 +6,7 @@
 
 import { docker, PROJECT_LABEL } from "./docker.ts";
 import { type LineSink, settlesWithin, signalChild, spawnStreaming } from "./process.ts";
-import { argsToFlags } from "./trial_args.ts";
+import { argsToFlags } from "./child_args.ts";
 import { type RunningTrial, STOP_GRACE_MS, type TrialJob, type TrialRunner } from "./runner.ts";
 
 /** Settings of {@link DockerRunner}. */

@@ -5,7 +5,12 @@
  * @module
  */
 
-import { SCHEMA_VERSION, type TrialArgs, type TrialRecord, type TrialStatus } from "../results.ts";
+import {
+  SCHEMA_VERSION,
+  type TrialArgs,
+  type TrialRecord,
+  type TrialStatus,
+} from "../record/mod.ts";
 
 /** What the sweep knows about a trial that left no record. */
 export interface FailureInfo {

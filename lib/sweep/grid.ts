@@ -4,7 +4,7 @@
  * @module
  */
 
-import { ARG_SPECS, type ArgSpec, findArgSpec, parseArgValue, UsageError } from "./trial_args.ts";
+import { ARG_SPECS, type ArgSpec, findArgSpec, parseArgValue, UsageError } from "./child_args.ts";
 
 /** One value of an axis: as typed (for table headings) and parsed. */
 export interface AxisValue {

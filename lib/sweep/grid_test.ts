@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { gridPoints, parseAxis, parseGrid } from "./grid.ts";
-import { UsageError } from "./trial_args.ts";
+import { UsageError } from "./child_args.ts";
 
 Deno.test("parseAxis reads flag names and keys, keeping labels as typed", () => {
   const a = parseAxis("lr=1.0, 0.5");

@@ -5,7 +5,7 @@
  * `scripts/train.ts --plan /plan/plan.json`), and a NetworkPolicy that gives the pods no
  * network. Pods run the same image with the least privilege of the other runners and print
  * their records framed on stdout; {@link collectKubernetes} reads them back from the pods'
- * logs with the swarm runner's code (record_frame.ts).
+ * logs with the swarm runner's code (lib/record/frame.ts).
  *
  * Never run against a live cluster on our machines (none can be started there): the manifests
  * are tested field by field, the log-to-record path through the swarm runner.
@@ -14,12 +14,18 @@
 
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { type TrialArgs, type TrialRecord, writeFileAtomic, writeRecord } from "../results.ts";
+import {
+  findFramedRecord,
+  FRAME_ENV,
+  type TrialArgs,
+  type TrialRecord,
+  writeFileAtomic,
+  writeRecord,
+} from "../record/mod.ts";
 import { LABEL_KEY } from "./docker.ts";
 import { failureRecord } from "./failure_record.ts";
 import { planEntries } from "./plan_index.ts";
 import { recordPath } from "./plan.ts";
-import { findFramedRecord, FRAME_ENV } from "./record_frame.ts";
 import { RESULTS_LABEL } from "./swarm.ts";
 
 /** Settings of the manifests. */

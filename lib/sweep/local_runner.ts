@@ -5,7 +5,7 @@
 
 import { join } from "node:path";
 import { type LineSink, settlesWithin, signalChild, spawnStreaming } from "./process.ts";
-import { argsToFlags } from "./trial_args.ts";
+import { argsToFlags } from "./child_args.ts";
 import { type RunningTrial, STOP_GRACE_MS, type TrialJob, type TrialRunner } from "./runner.ts";
 
 /** Settings of {@link LocalRunner}. */

@@ -5,10 +5,10 @@
  */
 
 import { join } from "node:path";
-import { readRecord, type TrialArgs, trialId } from "../results.ts";
+import { readRecord, type TrialArgs, trialId } from "../record/mod.ts";
 import { type GridPoint, gridPoints } from "./grid.ts";
 import type { SweepDef } from "./presets.ts";
-import { DEFAULT_ARGS, findArgSpec, parseArgValue, UsageError, withArg } from "./trial_args.ts";
+import { DEFAULT_ARGS, findArgSpec, parseArgValue, UsageError, withArg } from "./child_args.ts";
 
 /** One column of a sweep's table: the swept value(s) and the trial behind it. */
 export interface PlannedColumn {

@@ -5,8 +5,8 @@
  * @module
  */
 
-import type { TrialArgs } from "../results.ts";
-import { argsToFlags, UsageError } from "./trial_args.ts";
+import type { TrialArgs } from "../record/mod.ts";
+import { argsToFlags, UsageError } from "./child_args.ts";
 
 /** One entry of the plan file: a trial and the flags that run it. */
 export interface PlanEntry {

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { formatRecord, trialId, type TrialRecord } from "../results.ts";
+import { formatRecord, trialId, type TrialRecord } from "../record/mod.ts";
 import { parseGrid } from "./grid.ts";
 import { markDone, parseOverrides, planSweeps, recordPath } from "./plan.ts";
 import { PRESETS, selectSweeps } from "./presets.ts";
-import { argsToFlags, DEFAULT_ARGS, UsageError } from "./trial_args.ts";
+import { argsToFlags, DEFAULT_ARGS, UsageError } from "./child_args.ts";
 import { failureRecord } from "./failure_record.ts";
 
 Deno.test("all three presets: 8 columns, 6 unique trials (e5 b128 lr1 runs once)", () => {
@@ -66,7 +66,7 @@ Deno.test("parseOverrides types the flags and refuses bad values", () => {
 });
 
 Deno.test("argsToFlags round-trips through the trial CLI's parser to the same id", async () => {
-  const { parseTrialArgs } = await import("../trial_args.ts");
+  const { parseTrialArgs } = await import("../record/mod.ts");
   const args = { ...DEFAULT_ARGS, lr: 0.25, limitTrain: 512, limitTest: 256, threads: 2 };
   const flags = argsToFlags(args);
   assert.deepEqual(parseTrialArgs(flags).args, args);

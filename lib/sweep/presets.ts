@@ -3,10 +3,9 @@
  * @module
  */
 
-import { type Sweep, SWEEPS } from "../published.ts";
-import type { TrialArgs } from "../results.ts";
+import { type Sweep, SWEEPS, type TrialArgs } from "../record/mod.ts";
 import type { Axis } from "./grid.ts";
-import { findArgSpec, UsageError } from "./trial_args.ts";
+import { findArgSpec, UsageError } from "./child_args.ts";
 
 /** A sweep before it is planned: its axes and the arguments it fixes. */
 export interface SweepDef {
@@ -25,7 +24,7 @@ export const PRESET_NAMES = ["epochs", "lr", "batch"] as const;
 /** A preset name. */
 export type PresetName = typeof PRESET_NAMES[number];
 
-/** A preset from a sweep of the reference study (`lib/published.ts`, the one definition). */
+/** A preset from a sweep of the reference study (`lib/record/published.ts`, the one definition). */
 function presetOf(sweep: Sweep): SweepDef {
   const spec = findArgSpec(sweep.param)!;
   const values = sweep.cells.map((cell) => {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { readRecord, type TrialRecord, writeRecord } from "../results.ts";
+import { readRecord, type TrialRecord, writeRecord } from "../record/mod.ts";
 import { failureRecord } from "./failure_record.ts";
 import { type Plan, type PlannedTrial, recordPath } from "./plan.ts";
 import type { Stream } from "./process.ts";

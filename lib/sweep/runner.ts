@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { TrialArgs } from "../results.ts";
+import type { TrialArgs } from "../record/mod.ts";
 import type { LineSink } from "./process.ts";
 
 /** One trial to run. */

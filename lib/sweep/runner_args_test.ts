@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { trialId } from "../results.ts";
+import { trialId } from "../record/mod.ts";
 import { DockerRunner } from "./docker_runner.ts";
 import { LocalRunner } from "./local_runner.ts";
-import { DEFAULT_ARGS } from "./trial_args.ts";
+import { DEFAULT_ARGS } from "./child_args.ts";
 
 const args = { ...DEFAULT_ARGS, lr: -1, limitTrain: 512, dataDir: "/data/mnist" };
 const job = {

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { TrialRecord } from "../results.ts";
+import type { TrialRecord } from "../record/mod.ts";
 import type { PlannedSweep } from "./plan.ts";
 
 /** The three rows of a table: label and how a finished trial fills its cell. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { TrialRecord } from "../results.ts";
+import type { TrialRecord } from "../record/mod.ts";
 import { planSweeps } from "./plan.ts";
 import { selectSweeps } from "./presets.ts";
 import { summaryTables, sweepTable } from "./summary.ts";

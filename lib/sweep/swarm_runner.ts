@@ -10,10 +10,9 @@
  */
 
 import { createHash } from "node:crypto";
-import { writeFileAtomic } from "../results.ts";
+import { findFramedRecord, FRAME_ENV, isFrameLine, writeFileAtomic } from "../record/mod.ts";
 import { docker, firstLine, PROJECT_LABEL } from "./docker.ts";
 import { type LineSink, signalChild, spawnStreaming, type Stream } from "./process.ts";
-import { findFramedRecord, FRAME_ENV, isFrameLine } from "./record_frame.ts";
 import type { RunningTrial, TrialJob, TrialRunner } from "./runner.ts";
 import {
   FINAL_TASK_STATES,
@@ -25,7 +24,7 @@ import {
   type TaskState,
   TRIAL_LABEL,
 } from "./swarm.ts";
-import { argsToFlags } from "./trial_args.ts";
+import { argsToFlags } from "./child_args.ts";
 
 /** Settings of {@link SwarmRunner}. */
 export interface SwarmRunnerOptions {

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { readRecord, type TrialRecord } from "../results.ts";
+import { readRecord, type TrialRecord } from "../record/mod.ts";
 
 /** Repository root. */
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));

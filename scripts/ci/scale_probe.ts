@@ -9,11 +9,11 @@
  */
 
 import { join } from "node:path";
-import { formatRecord, type TrialRecord, writeFileAtomic } from "../../lib/results.ts";
+import { formatRecord, type TrialRecord, writeFileAtomic } from "../../lib/record/mod.ts";
 import { markDone, planSweeps } from "../../lib/sweep/plan.ts";
 import { parseGrid } from "../../lib/sweep/grid.ts";
 import { selectSweeps } from "../../lib/sweep/presets.ts";
-import { findFramedRecord, frameLines } from "../../lib/sweep/record_frame.ts";
+import { findFramedRecord, frameLines } from "../../lib/record/mod.ts";
 import { kubernetesManifests } from "../../lib/sweep/kubernetes.ts";
 
 const n = Number(Deno.args[0] ?? 10000);

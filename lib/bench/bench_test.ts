@@ -1,0 +1,185 @@
+import assert from "node:assert/strict";
+import {
+  BenchUsageError,
+  epochRatio,
+  formatBenchTable,
+  median,
+  parseBenchArgs,
+  projectEpochSeconds,
+  ratiosVsPytorch,
+} from "./bench.ts";
+import type { BenchEntry, BenchRecord } from "../record/mod.ts";
+import { ANCHOR_SCRIPT, benchEpochs, pytorchOneEpoch } from "./epoch.ts";
+import { loadMnist, packageDataDir } from "../data/mod.ts";
+
+Deno.test("median of odd and even counts, unsorted input left alone", () => {
+  const xs = [5, 1, 3];
+  assert.equal(median(xs), 3);
+  assert.deepEqual(xs, [5, 1, 3]);
+  assert.equal(median([4, 1, 3, 2]), 2.5);
+  assert.throws(() => median([]), RangeError);
+});
+
+Deno.test("epoch projection: ceil(60000/128) = 469 steps plus the test pass", () => {
+  const close = (a: number | null, b: number) =>
+    assert.ok(a !== null && Math.abs(a - b) < 1e-9, `${a}`);
+  close(projectEpochSeconds(100, 2), 48.9);
+  close(projectEpochSeconds(50, 1, 64), 47.9);
+  assert.equal(projectEpochSeconds(null, 2), null);
+  assert.equal(projectEpochSeconds(100, null), null);
+});
+
+Deno.test("bench flags: defaults and parsed values", () => {
+  const d = parseBenchArgs([]);
+  assert.deepEqual(d.batchSizes, [32, 64, 128]);
+  assert.equal(d.steps, 20);
+  assert.equal(d.backends, null);
+  assert.equal(d.threads, null);
+  assert.equal(d.vsPytorch, false);
+  assert.equal(d.epochs, 0);
+  assert.equal(parseBenchArgs(["--epochs", "3"]).epochs, 3);
+  const o = parseBenchArgs([
+    "--backends",
+    "blas,cpu",
+    "--steps",
+    "5",
+    "--threads",
+    "2",
+    "--batch-sizes",
+    "16, 128",
+    "--vs-pytorch",
+    "--out",
+    "x.json",
+  ]);
+  assert.deepEqual(o.backends, ["blas", "cpu"]);
+  assert.deepEqual(o.batchSizes, [16, 128]);
+  assert.equal(o.steps, 5);
+  assert.equal(o.threads, 2);
+  assert.equal(o.vsPytorch, true);
+  assert.equal(o.out, "x.json");
+});
+
+Deno.test("bench flags: bad values give one-line usage errors naming the flag", () => {
+  const cases: [string[], RegExp][] = [
+    [["--steps", "0"], /--steps must be a positive integer, got "0"/],
+    [["--steps", "2.5"], /--steps/],
+    [["--threads", "x"], /--threads/],
+    [["--batch-sizes", "32,,64"], /--batch-sizes/],
+    [["--backends", "blas,tpu"], /unknown backend "tpu".*blas, tensorflow, webgpu, cpu/],
+    [["--backends", "auto"], /unknown backend "auto"/],
+    [["--frobnicate"], /frobnicate/],
+    [["--epochs", "0"], /--epochs must be a positive integer, got "0"/],
+  ];
+  for (const [argv, re] of cases) {
+    assert.throws(() => parseBenchArgs(argv), (e: Error) => {
+      assert.ok(e instanceof BenchUsageError, argv.join(" "));
+      assert.match(e.message, re);
+      assert.ok(!e.message.includes("\n"));
+      return true;
+    });
+  }
+});
+
+function entry(name: string, ms128: number, test: number): BenchEntry {
+  return {
+    name,
+    version: "v",
+    threads: 2,
+    steps: [{ batchSize: 128, msPerStep: ms128, samplesMs: [ms128], imagesPerSecond: 1280 }],
+    testPassSeconds: test,
+    projectedEpochSeconds: projectEpochSeconds(ms128, test),
+    peakRssBytes: 2 ** 30,
+  };
+}
+
+/** A bench record on a made-up machine, with no entries unless given. */
+function benchRecord(fields: Partial<BenchRecord>): BenchRecord {
+  return {
+    schema: 1,
+    kind: "bench",
+    startedAt: "",
+    endedAt: "",
+    machine: { cpu: "x", cores: 2, os: "linux", arch: "x86_64" },
+    entries: [],
+    ratioVsPytorch: null,
+    ...fields,
+  };
+}
+
+Deno.test("ratio vs PyTorch and the printed table", () => {
+  const entries = [entry("blas", 100, 2), entry("pytorch", 200, 4)];
+  const ratios = ratiosVsPytorch(entries)!;
+  assert.ok(Math.abs(ratios.blas - (46.9 + 2) / (93.8 + 4)) < 1e-12);
+  assert.equal(ratiosVsPytorch([entry("blas", 100, 2)]), null);
+  const record = benchRecord({ entries, ratioVsPytorch: ratios });
+  const table = formatBenchTable(record, [32, 128]);
+  assert.match(
+    table,
+    /\| blas \(v\) \| 2 \| - \| 100\.0 \| - \| 1280 \| 2\.00 s \| 48\.9 s \| 1024 MiB \|/,
+  );
+  assert.match(table, /blas \/ pytorch projected epoch: 0\.50/);
+});
+
+Deno.test("scripts/bench.ts: --help exits 0, a bad flag exits 2 with one line", async () => {
+  const script = new URL("../../scripts/bench.ts", import.meta.url).pathname;
+  const run = (args: string[]) =>
+    new Deno.Command(Deno.execPath(), { args: ["run", "--allow-all", script, ...args] }).output();
+  const help = await run(["--help"]);
+  assert.equal(help.code, 0);
+  assert.match(new TextDecoder().decode(help.stdout), /--vs-pytorch/);
+  const bad = await run(["--steps", "-1"]);
+  assert.equal(bad.code, 2);
+  const err = new TextDecoder().decode(bad.stderr).trim();
+  assert.match(err, /^error: /);
+  assert.equal(err.split("\n").length, 1);
+});
+
+Deno.test("whole epochs: medians, ratio and the printed table", () => {
+  const epochs = [
+    { name: "blas", seconds: [30, 20, 25], valAcc: [0.985, 0.985, 0.985] },
+    { name: "pytorch", seconds: [40, 50], valAcc: [0.98, 0.98] },
+  ];
+  assert.equal(epochRatio(epochs), 25 / 45);
+  assert.equal(epochRatio(epochs.slice(0, 1)), null);
+  const record = benchRecord({ epochs, epochRatioVsPytorch: epochRatio(epochs) });
+  const table = formatBenchTable(record, [128]);
+  assert.match(table, /\| blas \| 30\.00, 20\.00, 25\.00 \| 25\.00 s \| 98\.50 % \|/);
+  assert.match(table, /\| pytorch \| 40\.00, 50\.00 \| 45\.00 s \| 98\.00 % \|/);
+  assert.match(table, /blas \/ pytorch whole epoch: 0\.56/);
+});
+
+Deno.test("whole epochs: a missing anchor script is named, not fatal", async () => {
+  const r = await pytorchOneEpoch(packageDataDir(), 1, "/usr/bin/python3", "/nonexistent/a.py");
+  assert.equal(r, "no anchor script at /nonexistent/a.py");
+});
+
+Deno.test("whole epochs: ours and the anchor on a subset, alternating", async () => {
+  // The anchor reads LIMIT_TRAIN / LIMIT_TEST; ours gets the same subset.
+  Deno.env.set("LIMIT_TRAIN", "512");
+  Deno.env.set("LIMIT_TEST", "256");
+  try {
+    const data = await loadMnist({ limitTrain: 512, limitTest: 256 });
+    const notes: string[] = [];
+    const runs = await benchEpochs(data, packageDataDir(), 2, 2, (l) => notes.push(l));
+    const ours = runs[0];
+    assert.equal(ours.name, "blas");
+    assert.equal(ours.seconds.length, 2);
+    assert.ok(ours.seconds.every((s) => s > 0 && s < 60), `${ours.seconds}`);
+    assert.ok(ours.valAcc.every((a) => a > 0.2 && a <= 1), `${ours.valAcc}`);
+    const torch = await pytorchOneEpoch(packageDataDir(), 1);
+    if (typeof torch === "string") {
+      // No python3 with torch here (or no anchor): blas alone, and the note says why.
+      assert.equal(runs.length, 1);
+      assert.ok(notes.some((n) => n.startsWith("note: PyTorch epochs skipped")), `${notes}`);
+    } else {
+      assert.equal(runs[1].name, "pytorch");
+      assert.equal(runs[1].seconds.length, 2);
+      assert.ok(runs[1].valAcc.every((a) => a > 0.2 && a <= 1), `${runs[1].valAcc}`);
+      assert.ok(epochRatio(runs)! > 0);
+      assert.ok(ANCHOR_SCRIPT.endsWith("shared/anchors/torch_mnist.py"));
+    }
+  } finally {
+    Deno.env.delete("LIMIT_TRAIN");
+    Deno.env.delete("LIMIT_TEST");
+  }
+});

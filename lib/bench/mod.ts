@@ -1,0 +1,15 @@
+/**
+ * The benchmark: timing training steps per backend and batch size, whole epochs against
+ * PyTorch, and the tables printed from a bench record. The one door to `lib/bench/`.
+ * @module
+ */
+
+export {
+  BENCH_HELP,
+  BenchUsageError,
+  epochRatio,
+  formatBenchTable,
+  median,
+  parseBenchArgs,
+  runBench,
+} from "./bench.ts";

@@ -1,0 +1,189 @@
+/**
+ * Choosing and starting the TensorFlow.js backend a trial runs on: `blas` (OpenBLAS through
+ * FFI), `tensorflow` (tfjs-node, when installed), `webgpu`, the pure-JS `cpu`, or `auto`.
+ * @module
+ */
+
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import { BLAS_BACKEND, registerBlasBackend } from "./blas.ts";
+import { blasConfig, ignoredBlasCoretype, loadBlas, setThreads } from "./openblas.ts";
+
+export { adadeltaUpdate } from "./_adadelta_update.ts";
+export { fillDropoutMask } from "./_dropout_mask.ts";
+export { FusedHelper } from "./_fused_helper.ts";
+export {
+  buildContext,
+  type Context,
+  type Layout,
+  Phase,
+  rowsPhase,
+  weightsPhase,
+} from "./_fused_kernels.ts";
+export { BLAS_RELU_BIAS_GRAD } from "./kernels/relu_grad.ts";
+export { alloc } from "./kernels/util.ts";
+export { blasThreads, setThreads } from "./openblas.ts";
+
+/** Backend names accepted by {@link setupBackend} (and the CLI's `--backend`). */
+export const BACKENDS = ["auto", "blas", "tensorflow", "webgpu", "cpu"] as const;
+
+/** One of {@link BACKENDS}. */
+export type BackendName = typeof BACKENDS[number];
+
+/** Options of {@link setupBackend}. */
+export interface SetupOptions {
+  /** Math threads (BLAS); null or absent for the number of cores. */
+  threads?: number | null;
+  /** Receives one line per decision (which backend `auto` chose, warnings). */
+  log?: (line: string) => void;
+}
+
+/** The backend that is now active and the threads it uses. */
+export interface BackendInfo {
+  name: string;
+  threads: number;
+  /** The math library in use (OpenBLAS' config string for `blas`), or null. */
+  library: string | null;
+}
+
+function oneLine(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.split("\n")[0];
+}
+
+async function activate(name: string): Promise<void> {
+  const ok = await tf.setBackend(name);
+  if (!ok) throw new Error(`backend ${name} failed to initialise`);
+  await tf.ready();
+}
+
+async function setupBlas(threads: number, log: (line: string) => void): Promise<BackendInfo> {
+  const path = loadBlas();
+  registerBlasBackend();
+  const inEffect = setThreads(threads);
+  await activate(BLAS_BACKEND);
+  const library = blasConfig();
+  log(`backend blas: ${path}${library ? ` (${library})` : ""}, ${inEffect ?? threads} threads`);
+  const ignored = ignoredBlasCoretype();
+  if (ignored !== null) {
+    log(
+      `note: OPENBLAS_CORETYPE=${ignored} from the environment set aside: OpenBLAS chose the ` +
+        "kernel for this CPU, as in the trial containers (MNIST_BLAS_CORETYPE forces one)",
+    );
+  }
+  return { name: BLAS_BACKEND, threads: inEffect ?? threads, library };
+}
+
+async function setupTensorflow(threads: number, log: (line: string) => void) {
+  // A bare specifier in a variable: resolves only when the project maps it (deno add), so
+  // asking for this backend never downloads anything nor touches the lock file.
+  const specifier = "@tensorflow/tfjs-node";
+  try {
+    await import(specifier);
+  } catch (e) {
+    throw new Error(
+      `backend tensorflow needs @tensorflow/tfjs-node, which did not load (${oneLine(e)}); ` +
+        "installing it (deno add npm:@tensorflow/tfjs-node, then deno approve-scripts) " +
+        "downloads libtensorflow from outside; use --backend blas instead",
+    );
+  }
+  await activate("tensorflow");
+  log(`backend tensorflow: tfjs-node`);
+  return { name: "tensorflow", threads, library: null };
+}
+
+interface AdapterLike {
+  isFallbackAdapter?: boolean;
+  info?: {
+    isFallbackAdapter?: boolean;
+    vendor?: string;
+    architecture?: string;
+    description?: string;
+    device?: string;
+  };
+}
+
+/** True when a WebGPU adapter is a software one (fallback flag, llvmpipe, SwiftShader...). */
+export function isSoftwareAdapter(adapter: AdapterLike): boolean {
+  if (adapter.isFallbackAdapter || adapter.info?.isFallbackAdapter) return true;
+  const info = adapter.info ?? {};
+  const text = [info.vendor, info.architecture, info.description, info.device].join(" ");
+  return /llvmpipe|lavapipe|swiftshader|software|softpipe|warp/i.test(text);
+}
+
+async function setupWebgpu(
+  requireHardware: boolean,
+  log: (line: string) => void,
+): Promise<BackendInfo> {
+  const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<AdapterLike | null> } })
+    .gpu;
+  if (!gpu) throw new Error("backend webgpu: navigator.gpu is not available in this Deno");
+  const adapter = await gpu.requestAdapter();
+  if (!adapter) throw new Error("backend webgpu: no WebGPU adapter found");
+  const software = isSoftwareAdapter(adapter);
+  if (software && requireHardware) {
+    throw new Error("backend webgpu: only a software (fallback) adapter is available");
+  }
+  await import("@tensorflow/tfjs-backend-webgpu");
+  await activate("webgpu");
+  const what = [adapter.info?.vendor, adapter.info?.description].filter(Boolean).join(" ");
+  log(`backend webgpu: ${what || "adapter"}${software ? " (software adapter: slow)" : ""}`);
+  return { name: "webgpu", threads: 1, library: null };
+}
+
+/**
+ * Makes `name` the active TensorFlow.js backend (for `auto`: blas, else a hardware WebGPU
+ * adapter, else cpu with a warning). Throws an Error with a one-line message if it cannot.
+ */
+export async function setupBackend(
+  name: BackendName,
+  opts: SetupOptions = {},
+): Promise<BackendInfo> {
+  const log = opts.log ?? (() => {});
+  const threads = opts.threads ?? navigator.hardwareConcurrency ?? 1;
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new Error(`threads must be a positive integer, got ${threads}`);
+  }
+  switch (name) {
+    case "blas":
+      return await setupBlas(threads, log);
+    case "tensorflow":
+      return await setupTensorflow(threads, log);
+    case "webgpu":
+      return await setupWebgpu(false, log);
+    case "cpu":
+      await activate("cpu");
+      log("backend cpu: pure JavaScript, single thread (very slow for training)");
+      return { name: "cpu", threads: 1, library: null };
+    case "auto": {
+      const reasons: string[] = [];
+      for (const attempt of [() => setupBlas(threads, log), () => setupWebgpu(true, log)]) {
+        try {
+          const info = await attempt();
+          log(`auto chose backend ${info.name}`);
+          return info;
+        } catch (e) {
+          reasons.push(oneLine(e));
+        }
+      }
+      await activate("cpu");
+      log(`warning: auto fell back to the slow cpu backend (${reasons.join("; ")})`);
+      return { name: "cpu", threads: 1, library: null };
+    }
+    default:
+      throw new Error(`unknown backend "${name}": expected one of ${BACKENDS.join(", ")}`);
+  }
+}
+
+/** True when WebGPU offers a hardware (not software/fallback) adapter. */
+export async function hardwareWebgpuAvailable(): Promise<boolean> {
+  const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<AdapterLike | null> } })
+    .gpu;
+  if (!gpu) return false;
+  try {
+    const adapter = await gpu.requestAdapter();
+    return adapter !== null && !isSoftwareAdapter(adapter);
+  } catch {
+    return false;
+  }
+}

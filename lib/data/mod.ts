@@ -1,0 +1,21 @@
+/**
+ * Data: the IDX file format, the MNIST data set (loading, splits, batches) and the seeded
+ * random numbers that shuffle it. The one door to `lib/data/`. No TensorFlow.js.
+ * @module
+ */
+
+export { IdxError, parseImages, parseLabels } from "./idx.ts";
+export {
+  batchCount,
+  gatherImages,
+  gatherOneHot,
+  IMAGE_SIZE,
+  loadMnist,
+  type Mnist,
+  NUM_CLASSES,
+  orderedBatches,
+  packageDataDir,
+  shuffledBatches,
+  type Split,
+} from "./mnist.ts";
+export { Rng } from "./rng.ts";

@@ -1,0 +1,147 @@
+/**
+ * Adadelta exactly as PyTorch's `torch.optim.Adadelta` computes it (no weight decay):
+ * square_avg = rho*sa + (1-rho)*g^2; delta = sqrt(acc_delta+eps)/sqrt(square_avg+eps)*g;
+ * acc_delta = rho*ad + (1-rho)*delta^2; p -= lr*delta.
+ * On the `blas` and `cpu` backends one fused pass per variable updates its Float32Array in
+ * place; other backends use TensorFlow.js ops.
+ * @module
+ */
+
+import * as tf from "@tensorflow/tfjs";
+import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
+import { adadeltaUpdate } from "../blas/mod.ts";
+
+/** The running averages of one variable, on CPU backends (in SharedArrayBuffers). */
+export interface FlatState {
+  squareAvg: Float32Array;
+  accDelta: Float32Array;
+}
+
+/** Adadelta optimizer with a mutable learning rate (for StepLR). */
+export class Adadelta {
+  /** Learning rate applied to the next update. */
+  learningRate: number;
+  readonly rho: number;
+  readonly eps: number;
+  /** Use the fused in-place update when the backend keeps Float32Arrays (cpu, blas). */
+  fused = true;
+  #squareAvg = new Map<tf.Variable, tf.Variable>();
+  #accDelta = new Map<tf.Variable, tf.Variable>();
+  #flat = new Map<tf.Variable, FlatState>();
+
+  /** Creates the optimizer; defaults are PyTorch's (rho 0.9, eps 1e-6). */
+  constructor(lr: number, rho = 0.9, eps = 1e-6) {
+    this.learningRate = lr;
+    this.rho = rho;
+    this.eps = eps;
+  }
+
+  #state(map: Map<tf.Variable, tf.Variable>, v: tf.Variable): tf.Variable {
+    let s = map.get(v);
+    if (!s) {
+      s = tf.variable(tf.zerosLike(v), false);
+      map.set(v, s);
+    }
+    return s;
+  }
+
+  /** Applies one update to each variable from its gradient (same order). */
+  applyGradients(vars: tf.Variable[], grads: tf.Tensor[]): void {
+    const backend = tf.backend();
+    if (this.fused && backend instanceof MathBackendCPU && this.#squareAvg.size === 0) {
+      this.#applyFused(backend, vars, grads);
+    } else {
+      this.#applyOps(vars, grads);
+    }
+  }
+
+  /**
+   * Applies one update to each variable from its gradient given as a flat Float32Array (same
+   * order); needs the variables on a CPU backend (cpu, blas) and the fused update.
+   */
+  applyArrays(vars: tf.Variable[], grads: Float32Array[]): void {
+    const backend = tf.backend();
+    if (!(backend instanceof MathBackendCPU) || !this.fused || this.#squareAvg.size > 0) {
+      throw new Error("Adadelta.applyArrays: needs the fused update on a CPU backend");
+    }
+    vars.forEach((v, i) => this.#updateFlat(backend, v, grads[i]));
+  }
+
+  /**
+   * The fused update's state of `v` (zeros at first), in SharedArrayBuffers so that another
+   * thread can update part of it (the fused training step does).
+   */
+  flatState(v: tf.Variable): FlatState {
+    let state = this.#flat.get(v);
+    if (!state) {
+      const zeros = () => new Float32Array(new SharedArrayBuffer(4 * v.size));
+      state = { squareAvg: zeros(), accDelta: zeros() };
+      this.#flat.set(v, state);
+    }
+    return state;
+  }
+
+  #applyFused(backend: MathBackendCPU, vars: tf.Variable[], grads: tf.Tensor[]): void {
+    vars.forEach((v, i) => {
+      const g = grads[i];
+      if (g.dtype !== "float32" || g.size !== v.size) {
+        throw new Error(
+          `Adadelta: variable ${v.name} and its gradient must be float32 of one size`,
+        );
+      }
+      const values = backend.data.get(g.dataId).values as Float32Array;
+      this.#updateFlat(backend, v, values.subarray(0, g.size));
+    });
+  }
+
+  #updateFlat(backend: MathBackendCPU, v: tf.Variable, grad: Float32Array): void {
+    const { rho, eps } = this;
+    const lr = this.learningRate;
+    if (v.dtype !== "float32" || grad.length !== v.size) {
+      throw new Error(`Adadelta: variable ${v.name} and its gradient must be float32 of one size`);
+    }
+    const state = this.flatState(v);
+    if (backend.refCount(v.dataId) === 1) {
+      const param = backend.data.get(v.dataId).values as Float32Array;
+      adadeltaUpdate(param, grad, state.squareAvg, state.accDelta, lr, rho, eps);
+    } else {
+      // Another tensor shares the variable's storage: update a copy and assign it.
+      const param = Float32Array.from(backend.data.get(v.dataId).values as Float32Array);
+      adadeltaUpdate(param, grad, state.squareAvg, state.accDelta, lr, rho, eps);
+      tf.tidy(() => v.assign(tf.tensor(param, v.shape, "float32")));
+    }
+  }
+
+  #applyOps(vars: tf.Variable[], grads: tf.Tensor[]): void {
+    const { rho, eps } = this;
+    const lr = this.learningRate;
+    tf.tidy(() => {
+      vars.forEach((v, i) => {
+        const g = grads[i];
+        const flat = this.#flat.get(v);
+        if (flat && !this.#squareAvg.has(v)) {
+          // Switched away from a CPU backend: carry the state over.
+          this.#squareAvg.set(v, tf.variable(tf.tensor(flat.squareAvg, v.shape), false));
+          this.#accDelta.set(v, tf.variable(tf.tensor(flat.accDelta, v.shape), false));
+          this.#flat.delete(v);
+        }
+        const sa = this.#state(this.#squareAvg, v);
+        const ad = this.#state(this.#accDelta, v);
+        const newSa = tf.add(tf.mul(sa, rho), tf.mul(tf.square(g), 1 - rho));
+        const delta = tf.mul(tf.div(tf.sqrt(tf.add(ad, eps)), tf.sqrt(tf.add(newSa, eps))), g);
+        const newAd = tf.add(tf.mul(ad, rho), tf.mul(tf.square(delta), 1 - rho));
+        sa.assign(newSa);
+        ad.assign(newAd);
+        v.assign(tf.sub(v, tf.mul(delta, lr)));
+      });
+    });
+  }
+
+  /** Frees the optimizer's state. */
+  dispose(): void {
+    for (const s of [...this.#squareAvg.values(), ...this.#accDelta.values()]) s.dispose();
+    this.#squareAvg.clear();
+    this.#accDelta.clear();
+    this.#flat.clear();
+  }
+}

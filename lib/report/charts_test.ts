@@ -1,0 +1,135 @@
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import {
+  accuracyPerEpochChart,
+  benchChart,
+  elapsedBySweepChart,
+  epochsElapsedChart,
+  epochTimeChart,
+  formatLr,
+  publishedElapsedChart,
+  publishedValidationChart,
+  trialLabel,
+  valLossPerEpochChart,
+  valueLabel,
+  type VegaLiteSpec,
+} from "./charts.ts";
+import { compileSpec } from "./render.ts";
+import { PUBLISHED, readRecord, type TrialRecord } from "../record/mod.ts";
+import { validateBench } from "./report.ts";
+
+const DIR = fileURLToPath(new URL("./testdata/", import.meta.url));
+
+async function trial(name: string): Promise<TrialRecord> {
+  return await readRecord(`${DIR}trials/${name}_g0.7_s1_n2000_t500_blas_j2.json`);
+}
+
+function values(spec: VegaLiteSpec): Record<string, unknown>[] {
+  return (spec.data as { values: Record<string, unknown>[] }).values;
+}
+
+Deno.test("formatLr and labels keep one decimal and read as the reference does", () => {
+  assert.equal(formatLr(1), "1.0");
+  assert.equal(formatLr(0.5), "0.5");
+  assert.equal(formatLr(0.25), "0.25");
+  assert.equal(trialLabel({ epochs: 10, batchSize: 128, lr: 1 }), "10 ep, b128, lr 1.0");
+  const args = { epochs: 1, batchSize: 64, lr: 0.5 } as TrialRecord["args"];
+  assert.equal(valueLabel("epochs", args), "1 epoch");
+  assert.equal(valueLabel("lr", args), "lr 0.5");
+  assert.equal(valueLabel("batchSize", args), "batch 64");
+});
+
+Deno.test("epochsElapsedChart: cumulative time of the longest trial and each trial's total", async () => {
+  const e1 = await trial("e1_b128_lr1");
+  const e10 = await trial("e10_b128_lr1");
+  const spec = epochsElapsedChart([e10, e1]);
+  const rows = values(spec);
+  const cumulative = rows.filter((r) => r.series === "cumulative, 10-epoch trial");
+  assert.deepEqual(cumulative.map((r) => r.epoch), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  let sum = 0;
+  for (const [i, e] of e10.epochs.entries()) {
+    sum += e.epochTime;
+    assert.ok(Math.abs((cumulative[i].seconds as number) - sum) < 1e-9);
+  }
+  const totals = rows.filter((r) => r.series === "total of each trial");
+  assert.deepEqual(totals, [
+    { epoch: 1, seconds: e1.totals!.totalTime, series: "total of each trial" },
+    { epoch: 10, seconds: e10.totals!.totalTime, series: "total of each trial" },
+  ]);
+  compileSpec(spec);
+});
+
+Deno.test("every chart compiles with Vega-Lite and titles its axes with units", async () => {
+  const lr1 = await trial("e5_b128_lr1");
+  const lr05 = await trial("e5_b128_lr0.5");
+  const b64 = await trial("e5_b64_lr1");
+  const bench = validateBench(JSON.parse(await Deno.readTextFile(`${DIR}bench.json`)), "bench");
+  const rows = [{
+    trial: "5 ep, b128, lr 1.0",
+    ours: { elapsed: 6.42, valLoss: 0.3, valAcc: 0.9 },
+    published: PUBLISHED[1],
+  }];
+  const specs: [VegaLiteSpec, string[]][] = [
+    [elapsedBySweepChart([lr05, lr1], "lr", "s"), ["Learning rate (Adadelta)", "Elapsed time (s)"]],
+    [elapsedBySweepChart([lr1, b64], "batchSize", "s"), ["Batch size (images)"]],
+    [valLossPerEpochChart([lr1, lr05], "lr", "s"), ["Epoch", "Validation loss (NLL)"]],
+    [accuracyPerEpochChart([lr1, b64]), ["Epoch", "Accuracy (%)"]],
+    [epochTimeChart([lr1]), ["Epoch", "Epoch time (s)"]],
+    [publishedElapsedChart(rows, "x"), ["Elapsed time (s)"]],
+    [publishedValidationChart(rows), ["Validation loss (NLL)", "Validation accuracy (%)"]],
+    [benchChart(bench), ["Batch size (images)", "Time per step (ms, log scale)"]],
+  ];
+  for (const [spec, titles] of specs) {
+    const text = JSON.stringify(compileSpec(spec));
+    for (const title of titles) assert.ok(text.includes(JSON.stringify(title)), title);
+  }
+});
+
+Deno.test("sweep charts order the swept values as the reference tables do", async () => {
+  const lr1 = await trial("e5_b128_lr1");
+  const lr05 = await trial("e5_b128_lr0.5");
+  const elapsed = values(elapsedBySweepChart([lr05, lr1], "lr", "s"));
+  assert.deepEqual(elapsed.map((r) => r.value), ["1.0", "0.5"]);
+  assert.deepEqual(elapsed.map((r) => r.seconds), [lr1.totals!.totalTime, lr05.totals!.totalTime]);
+  const loss = values(valLossPerEpochChart([lr05, lr1], "lr", "s"));
+  assert.equal(loss.length, 10);
+  assert.deepEqual(loss[0], { epoch: 1, valLoss: lr1.epochs[0].valLoss, trial: "lr 1.0" });
+  assert.deepEqual(loss[9], { epoch: 5, valLoss: lr05.epochs[4].valLoss, trial: "lr 0.5" });
+});
+
+Deno.test("accuracy chart gives percentages of both splits; comparison charts both sources", async () => {
+  const lr1 = await trial("e5_b128_lr1");
+  const acc = values(accuracyPerEpochChart([lr1]));
+  assert.equal(acc.length, 10);
+  assert.equal(acc[0].accuracy, Number((lr1.epochs[0].trainAcc * 100).toFixed(4)));
+  assert.equal(acc[1].accuracy, Number((lr1.epochs[0].valAcc * 100).toFixed(4)));
+  const rows = [{
+    trial: "1 ep, b128, lr 1.0",
+    ours: { elapsed: 61.5, valLoss: 0.05, valAcc: 0.9831 },
+    published: PUBLISHED[0],
+  }];
+  assert.deepEqual(values(publishedElapsedChart(rows, "x")), [
+    { trial: "1 ep, b128, lr 1.0", source: "ours", seconds: 61.5 },
+    { trial: "1 ep, b128, lr 1.0", source: "published", seconds: 62.54 },
+  ]);
+  assert.deepEqual(values(publishedValidationChart(rows))[1], {
+    trial: "1 ep, b128, lr 1.0",
+    source: "published",
+    valLoss: 0.0561,
+    valAcc: 98.07,
+  });
+});
+
+Deno.test("benchChart: one series per implementation, steps sorted by batch size", async () => {
+  const bench = validateBench(JSON.parse(await Deno.readTextFile(`${DIR}bench.json`)), "bench");
+  const rows = values(benchChart(bench));
+  assert.deepEqual(rows.map((r) => `${r.name}@${r.batchSize}=${r.ms}`), [
+    "blas (2 thr)@32=41.5",
+    "blas (2 thr)@64=74.2",
+    "blas (2 thr)@128=139.8",
+    "cpu (1 thr)@128=498000",
+    "pytorch (2 thr)@32=48",
+    "pytorch (2 thr)@64=88.1",
+    "pytorch (2 thr)@128=165.3",
+  ]);
+});

@@ -1,0 +1,268 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  buildReport,
+  type LoadedRecord,
+  loadResults,
+  matchesCell,
+  type ReportOptions,
+  selectTrials,
+  sweepCommand,
+  trainCommand,
+  validateBench,
+} from "./report.ts";
+import { cellKey, readRecord, type TrialRecord } from "../record/mod.ts";
+
+const DIR = fileURLToPath(new URL("./testdata", import.meta.url));
+const TRIALS = join(DIR, "trials");
+const OPTIONS: ReportOptions = {
+  includeSubsets: true,
+  resultsDir: "fixtures",
+  chartsHref: "charts",
+  png: true,
+};
+
+/** The rows of the first Markdown table after `heading`, as cells. */
+function tableAfter(markdown: string, heading: string): string[][] {
+  const start = markdown.indexOf(heading);
+  assert.ok(start >= 0, `no heading ${heading}`);
+  const lines = markdown.slice(start).split("\n");
+  const first = lines.findIndex((l) => l.startsWith("|"));
+  const rows: string[][] = [];
+  for (const line of lines.slice(first)) {
+    if (!line.startsWith("|")) break;
+    rows.push(line.slice(2, -2).split(" | "));
+  }
+  return rows.filter((r) => r[0] !== "---");
+}
+
+async function fixture(name: string): Promise<TrialRecord> {
+  return await readRecord(join(TRIALS, `${name}.json`));
+}
+
+/** A full-data record of a cell, from a fixture with the subset limits removed. */
+async function fullData(
+  cell: { epochs: number; batchSize: number; lr: number },
+  changes: Partial<TrialRecord> = {},
+): Promise<TrialRecord> {
+  const base = await fixture("e5_b128_lr1_g0.7_s1_n2000_t500_blas_j2");
+  return {
+    ...base,
+    ...changes,
+    args: { ...base.args, ...cell, limitTrain: null, limitTest: null },
+  };
+}
+
+Deno.test("loadResults keeps ok records and names every file left out", async () => {
+  const input = await loadResults(DIR);
+  assert.deepEqual(input.records.map((r) => r.record.id), [
+    "e10_b128_lr1_g0.7_s1_n2000_t500_blas_j2",
+    "e1_b128_lr1_g0.7_s1_n2000_t500_blas_j2",
+    "e5_b128_lr0.5_g0.7_s1_n2000_t500_blas_j2",
+    "e5_b128_lr1_g0.7_s1_n2000_t500_blas_j2",
+    "e5_b128_lr1_g0.7_s1_n2000_t500_cpu_j2",
+    "e5_b64_lr1_g0.7_s1_n2000_t500_blas_j2",
+  ]);
+  assert.deepEqual(input.warnings, [
+    `${TRIALS}/e5_b32_lr1_g0.7_s1_n2000_t500_blas_j2.json: status 'failed', left out (only 'ok' is reported)`,
+    `${TRIALS}/malformed.json: field 'epochs' is not a list, left out`,
+    `${TRIALS}/schema2.json: unknown schema version 2 (expected 1), left out`,
+  ]);
+  assert.equal(input.notOk.length, 1);
+  assert.equal(input.bench?.entries.length, 3);
+});
+
+Deno.test("loadResults of a missing directory finds nothing, without error", async () => {
+  const input = await loadResults(join(DIR, "no-such-dir"));
+  assert.deepEqual(input, { records: [], notOk: [], warnings: [], bench: null });
+});
+
+Deno.test("validateBench names the file and the problem", () => {
+  assert.throws(
+    () => validateBench({ kind: "bench", schema: 9, entries: [] }, "b.json"),
+    { message: "b.json: unknown bench schema version 9 (expected 1)" },
+  );
+  assert.throws(() => validateBench([], "b.json"), {
+    message: "b.json: not a bench record (expected kind 'bench')",
+  });
+  assert.throws(
+    () =>
+      validateBench({ kind: "bench", schema: 1, machine: {}, entries: [{ name: "x" }] }, "b.json"),
+    { message: "b.json: field 'entries' or 'machine' is malformed" },
+  );
+});
+
+Deno.test("matchesCell: epochs, batch, lr, gamma 0.7, seed 1, full data unless subsets allowed", async () => {
+  const cell = { epochs: 5, batchSize: 128, lr: 1 };
+  const full = (await fullData(cell)).args;
+  assert.ok(matchesCell(full, cell, false));
+  assert.ok(!matchesCell({ ...full, gamma: 0.5 }, cell, true));
+  assert.ok(!matchesCell({ ...full, seed: 2 }, cell, true));
+  assert.ok(!matchesCell({ ...full, lr: 0.5 }, cell, true));
+  assert.ok(!matchesCell({ ...full, epochs: 10 }, cell, true));
+  assert.ok(!matchesCell({ ...full, limitTrain: 2000 }, cell, false));
+  assert.ok(!matchesCell({ ...full, limitTest: 500 }, cell, false));
+  assert.ok(matchesCell({ ...full, limitTrain: 2000 }, cell, true));
+  // backend, threads and test batch size do not change which cell a trial fills
+  assert.ok(matchesCell({ ...full, backend: "cpu", threads: 1, testBatchSize: 500 }, cell, false));
+});
+
+Deno.test("selectTrials prefers full data, then the newest endedAt, and skips records not ok", async () => {
+  const cell = { epochs: 5, batchSize: 128, lr: 1 };
+  const key = cellKey(cell);
+  const older = await fullData(cell, { endedAt: "2026-01-01T00:00:00.000Z" });
+  const newer = await fullData(cell, { endedAt: "2026-02-01T00:00:00.000Z" });
+  const failedNewest = await fullData(cell, {
+    status: "failed",
+    endedAt: "2026-03-01T00:00:00.000Z",
+  });
+  const subsetNewest = await fixture("e5_b128_lr1_g0.7_s1_n2000_t500_blas_j2");
+  subsetNewest.endedAt = "2026-04-01T00:00:00.000Z";
+  const loaded: LoadedRecord[] = [
+    { path: "a.json", record: older },
+    { path: "b.json", record: newer },
+    { path: "c.json", record: failedNewest },
+    { path: "d.json", record: subsetNewest },
+  ];
+  assert.equal(selectTrials(loaded, false).get(key)?.path, "b.json");
+  assert.equal(selectTrials(loaded, true).get(key)?.path, "b.json");
+  assert.equal(selectTrials([loaded[0], loaded[3]], true).get(key)?.path, "a.json");
+  assert.equal(selectTrials([loaded[3]], false).size, 0);
+  assert.equal(selectTrials([loaded[3]], true).get(key)?.path, "d.json");
+  // equal endedAt: the first path, so the choice does not depend on directory order
+  assert.equal(
+    selectTrials([loaded[1], { ...loaded[1], path: "a2.json" }], false).get(key)?.path,
+    "a2.json",
+  );
+});
+
+Deno.test("buildReport: the three sweep tables, cell by cell", async () => {
+  const { markdown } = buildReport(await loadResults(DIR), OPTIONS);
+  assert.deepEqual(tableAfter(markdown, "## Sweep a: epochs"), [
+    ["Epochs", "1", "5", "10"],
+    ["Elapsed time", "1.43 s", "6.42 s", "12.66 s"],
+    ["Validation loss", "1.0458", "0.3222", "0.2536"],
+    ["Validation accuracy", "0.6501", "0.9046", "0.9287"],
+  ]);
+  assert.deepEqual(tableAfter(markdown, "## Sweep b: learning rate"), [
+    ["Learning rate", "1.0", "0.5"],
+    ["Elapsed time", "6.42 s", "6.21 s"],
+    ["Validation loss", "0.3222", "0.5785"],
+    ["Validation accuracy", "0.9046", "0.8162"],
+  ]);
+  assert.deepEqual(tableAfter(markdown, "## Sweep c: batch size"), [
+    ["Batch size", "32", "64", "128"],
+    ["Elapsed time", "—", "7.14 s", "6.42 s"],
+    ["Validation loss", "—", "0.2861", "0.3222"],
+    ["Validation accuracy", "—", "0.9173", "0.9046"],
+  ]);
+});
+
+Deno.test("buildReport: a missing trial says which record failed and the command that fills it", async () => {
+  const { markdown } = buildReport(await loadResults(DIR), OPTIONS);
+  const train = "deno task train -- --epochs 5 --batch-size 32 --lr 1.0 " +
+    "--out fixtures/trials/e5_b32_lr1_g0.7_s1.json";
+  const sweep = "deno task sweep -- --grid epochs=5 --grid batch-size=32 --grid lr=1.0 " +
+    "--results fixtures";
+  assert.equal(trainCommand({ epochs: 5, batchSize: 32, lr: 1 }, "fixtures"), train);
+  assert.equal(sweepCommand({ epochs: 5, batchSize: 32, lr: 1 }, "fixtures"), sweep);
+  assert.equal(
+    sweepCommand({ epochs: 10, batchSize: 128, lr: 1 }, "results"),
+    "deno task sweep -- --grid epochs=10 --grid batch-size=128 --grid lr=1.0",
+  );
+  assert.ok(
+    markdown.includes(
+      "Missing: batch size 32 (5 epochs, batch 32, lr 1.0). Left out: " +
+        `${TRIALS}/e5_b32_lr1_g0.7_s1_n2000_t500_blas_j2.json (failed). ` +
+        `Run: \`${sweep}\` (or without a container: \`${train}\`).`,
+    ),
+  );
+});
+
+Deno.test("buildReport: ours against the published, per trial", async () => {
+  const { markdown } = buildReport(await loadResults(DIR), OPTIONS);
+  const start = markdown.indexOf("## Ours against the published numbers");
+  const section = markdown.slice(start);
+  assert.deepEqual(tableAfter(section, "Elapsed time:"), [
+    ["Trial", "Ours", "Published", "Difference", "Ratio"],
+    ["1 ep, b128, lr 1.0", "1.43 s", "62.54 s", "-61.11 s", "0.02"],
+    ["5 ep, b32, lr 1.0", "—", "500.73 s", "—", "—"],
+    ["5 ep, b64, lr 1.0", "7.14 s", "388.76 s", "-381.62 s", "0.02"],
+    ["5 ep, b128, lr 1.0", "6.42 s", "354.47 s", "-348.05 s", "0.02"],
+    ["5 ep, b128, lr 0.5", "6.21 s", "322.88 s", "-316.67 s", "0.02"],
+    ["10 ep, b128, lr 1.0", "12.66 s", "707.03 s", "-694.37 s", "0.02"],
+  ]);
+  assert.deepEqual(tableAfter(section, "Validation loss:")[1], [
+    "1 ep, b128, lr 1.0",
+    "1.0458",
+    "0.0561",
+    "+0.9897",
+  ]);
+  assert.deepEqual(tableAfter(section, "Validation accuracy:")[6], [
+    "10 ep, b128, lr 1.0",
+    "0.9287",
+    "0.9919",
+    "-0.0632",
+  ]);
+});
+
+Deno.test("buildReport: environment, subsets, left-out files, bench and the chart list", async () => {
+  const { markdown, charts } = buildReport(await loadResults(DIR), OPTIONS);
+  const env = Object.fromEntries(tableAfter(markdown, "## Environment").slice(1));
+  assert.equal(env["Backend"], "blas");
+  assert.equal(env["Cores"], "2");
+  assert.equal(env["Deno"], "2.9.6");
+  assert.equal(env["TensorFlow.js"], "4.22.0");
+  assert.match(env["Container image"], /^sha256:f1x7ure/);
+  assert.ok(
+    markdown.includes(
+      "- `e10_b128_lr1_g0.7_s1_n2000_t500_blas_j2`: 2000 training images, 500 test images",
+    ),
+  );
+  assert.ok(
+    markdown.includes(`- ${TRIALS}/malformed.json: field 'epochs' is not a list, left out`),
+  );
+  assert.deepEqual(tableAfter(markdown, "## Benchmark")[1], [
+    "blas",
+    "tfjs 4.22.0",
+    "2",
+    "32",
+    "41.5",
+    "771",
+    "68.60 s",
+  ]);
+  assert.deepEqual(charts.map((c) => c.name), [
+    "epochs_elapsed",
+    "epochs_val_loss",
+    "lr_elapsed",
+    "lr_val_loss",
+    "batch_elapsed",
+    "batch_val_loss",
+    "accuracy_per_epoch",
+    "epoch_time",
+    "published_elapsed",
+    "published_validation",
+    "bench_ms_per_step",
+  ]);
+  for (const c of charts) {
+    assert.ok(markdown.includes(`(charts/${c.name}.svg)`), c.name);
+    assert.ok(markdown.includes(`(charts/${c.name}.png)`), c.name);
+  }
+});
+
+Deno.test("buildReport is deterministic and leaves subsets out unless asked", async () => {
+  const input = await loadResults(DIR);
+  const a = buildReport(input, OPTIONS);
+  assert.deepEqual(buildReport(await loadResults(DIR), OPTIONS), a);
+  const strict = buildReport(input, { ...OPTIONS, includeSubsets: false, png: false });
+  assert.deepEqual(tableAfter(strict.markdown, "## Sweep a: epochs")[1], [
+    "Elapsed time",
+    "—",
+    "—",
+    "—",
+  ]);
+  assert.ok(strict.markdown.includes("6 records ran on a subset of the data and are not used"));
+  assert.ok(!strict.markdown.includes(".png"));
+  assert.ok(!strict.markdown.includes("## Environment"));
+});

@@ -1,0 +1,62 @@
+/**
+ * The reference report's log format: one line per epoch and the "Final results" block,
+ * plus the progress bar shown on a terminal.
+ * @module
+ */
+
+import type { EpochMetrics, TrialTotals } from "../record/mod.ts";
+
+const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+
+/** `Epoch 01/5 | train_loss=0.2213 train_acc=93.27% | val_loss=... | epoch_time=77.43s` */
+export function epochLine(m: EpochMetrics, epochs: number): string {
+  return `Epoch ${String(m.epoch).padStart(2, "0")}/${epochs} | ` +
+    `train_loss=${m.trainLoss.toFixed(4)} train_acc=${pct(m.trainAcc)} | ` +
+    `val_loss=${m.valLoss.toFixed(4)} val_acc=${pct(m.valAcc)} | ` +
+    `epoch_time=${m.epochTime.toFixed(2)}s`;
+}
+
+/** The "Final results" block, preceded by an empty line, as in the reference log. */
+export function finalBlock(t: TrialTotals): string {
+  return [
+    "",
+    "Final results:",
+    `train_loss=${t.trainLoss.toFixed(4)} train_acc=${pct(t.trainAcc)}`,
+    `val_loss=${t.valLoss.toFixed(4)} val_acc=${pct(t.valAcc)}`,
+    `total_time=${t.totalTime.toFixed(2)}s for ${t.epochsDone} epochs`,
+  ].join("\n");
+}
+
+/** Totals of finished epochs: the last epoch's metrics and the summed epoch times. */
+export function totalsOf(epochs: EpochMetrics[]): TrialTotals | null {
+  const last = epochs.at(-1);
+  if (!last) return null;
+  return {
+    epochsDone: epochs.length,
+    trainLoss: last.trainLoss,
+    trainAcc: last.trainAcc,
+    valLoss: last.valLoss,
+    valAcc: last.valAcc,
+    totalTime: epochs.reduce((s, e) => s + e.epochTime, 0),
+  };
+}
+
+function duration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return "--";
+  const s = Math.round(seconds);
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s` : `${s}s`;
+}
+
+/** One progress-bar line: batches done, running loss, steps/s and ETA of the epoch. */
+export function progressLine(
+  p: { epoch: number; batch: number; batches: number; runningLoss: number; elapsed: number },
+  epochs: number,
+  width = 24,
+): string {
+  const done = Math.round((width * p.batch) / p.batches);
+  const rate = p.batch / Math.max(p.elapsed, 1e-9);
+  const eta = (p.batches - p.batch) / rate;
+  return `epoch ${p.epoch}/${epochs} [${"#".repeat(done)}${".".repeat(width - done)}] ` +
+    `${p.batch}/${p.batches} loss=${p.runningLoss.toFixed(4)} ${rate.toFixed(1)} step/s ` +
+    `ETA ${duration(eta)}`;
+}

@@ -1,0 +1,14 @@
+/**
+ * Training: the epoch loop, one training step (fused or through the gradient tape), one whole
+ * trial from arguments to record, its log lines, the environment and memory figures it records.
+ * The one door to `lib/train/`.
+ * @module
+ */
+
+export { collectEnvironment, cpuModel, gitCommit } from "./environment.ts";
+export { fusedStepFor } from "./fused_step.ts";
+export { epochLine, finalBlock, progressLine, totalsOf } from "./log.ts";
+export { type BatchProgress, evaluate, train } from "./loop.ts";
+export { peakRssBytes } from "./memory.ts";
+export { countCorrect, evalBatch, nllLoss, tapeTrainStep, trainStep } from "./step.ts";
+export { EXIT, Trial, TrialFailure } from "./trial.ts";

@@ -1,0 +1,198 @@
+/**
+ * One trial from flags to record: backend, data, model, training loop, the reference log
+ * lines, the result record (written atomically) and the exit code.
+ * @module
+ */
+
+import * as tf from "@tensorflow/tfjs";
+import { dirname } from "node:path";
+import { setupBackend } from "../blas/mod.ts";
+import { IdxError, loadMnist, type Mnist } from "../data/mod.ts";
+import { collectEnvironment } from "./environment.ts";
+import { clearDropoutSeeds, createModel, saveModel } from "../model/mod.ts";
+import {
+  type EpochMetrics,
+  formatRecord,
+  FRAME_ENV,
+  frameLines,
+  SCHEMA_VERSION,
+  type TrialCli,
+  trialId,
+  type TrialRecord,
+  type TrialStatus,
+  UsageError,
+  writeFileAtomic,
+  writeFileAtomicSync,
+} from "../record/mod.ts";
+import { type BatchProgress, train } from "./loop.ts";
+import { epochLine, finalBlock, totalsOf } from "./log.ts";
+
+/** Exit codes of a trial. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, diverged: 3, interrupted: 130 } as const;
+
+/** Where a trial's output goes. */
+export interface TrialIo {
+  /** The reference-format lines (stdout). */
+  out: (line: string) => void;
+  /** Informational lines (stderr); not called when quiet. */
+  info: (line: string) => void;
+  /** Called after every training batch (for a progress bar), or undefined for none. */
+  progress?: (p: BatchProgress) => void;
+  /** Aborted on Ctrl-C: the trial stops at the next batch and records `interrupted`. */
+  signal: AbortSignal;
+}
+
+/** Default record path of a trial: `results/trials/<id>.json` under the working directory. */
+export function defaultRecordPath(cli: TrialCli): string {
+  return `results/trials/${trialId(cli.args)}.json`;
+}
+
+/**
+ * Prints the record framed on stdout when `TRIAL_RECORD_FRAME=1` (engines that bring records
+ * back through the trial's log: Docker Swarm, Kubernetes). Synchronous, for exit paths.
+ */
+function printFrame(id: string, json: string): void {
+  if (Deno.env.get(FRAME_ENV) !== "1") return;
+  const bytes = new TextEncoder().encode(frameLines(id, json).join("\n") + "\n");
+  for (let at = 0; at < bytes.length;) at += Deno.stdout.writeSync(bytes.subarray(at));
+}
+
+/** A trial in progress; `interruptNow` writes an `interrupted` record synchronously. */
+export class Trial {
+  readonly cli: TrialCli;
+  readonly recordPath: string;
+  readonly startedAt = new Date().toISOString();
+  #epochs: EpochMetrics[] = [];
+  #backend = "none";
+  #threads = 0;
+  #library: string | null = null;
+  #data: Mnist | null = null;
+  #written = false;
+
+  /** Prepares a trial for the parsed flags. */
+  constructor(cli: TrialCli) {
+    this.cli = cli;
+    this.recordPath = cli.out ?? defaultRecordPath(cli);
+  }
+
+  #record(
+    status: TrialStatus,
+    extra: Partial<Pick<TrialRecord, "divergence" | "error">> = {},
+  ): TrialRecord {
+    const data = this.#data;
+    return {
+      schema: SCHEMA_VERSION,
+      id: trialId(this.cli.args),
+      status,
+      args: this.cli.args,
+      epochs: this.#epochs,
+      totals: totalsOf(this.#epochs),
+      divergence: extra.divergence ?? null,
+      error: extra.error ?? null,
+      dataset: data && {
+        source: data.source,
+        files: data.files,
+        trainCount: data.train.count,
+        testCount: data.test.count,
+      },
+      environment: collectEnvironment(this.#backend, this.#threads, this.#library),
+      startedAt: this.startedAt,
+      endedAt: new Date().toISOString(),
+    };
+  }
+
+  async #write(record: TrialRecord): Promise<void> {
+    const json = formatRecord(record);
+    await Deno.mkdir(dirname(this.recordPath), { recursive: true });
+    await writeFileAtomic(this.recordPath, json);
+    this.#written = true;
+    printFrame(record.id, json);
+  }
+
+  /** Writes an `interrupted` record at once (second Ctrl-C); no-op once a record exists. */
+  interruptNow(): void {
+    if (this.#written) return;
+    const record = this.#record("interrupted", {
+      error: { message: "interrupted", exitCode: EXIT.interrupted, stderrTail: null },
+    });
+    const json = formatRecord(record);
+    Deno.mkdirSync(dirname(this.recordPath), { recursive: true });
+    writeFileAtomicSync(this.recordPath, json);
+    this.#written = true;
+    printFrame(record.id, json);
+  }
+
+  /** Runs the trial to its end; returns the exit code. Throws UsageError for a bad limit. */
+  async run(io: TrialIo): Promise<number> {
+    const { args } = this.cli;
+    tf.enableProdMode(); // no debug checks, no "install tfjs-node" banner
+    try {
+      try {
+        this.#data = await loadMnist(args);
+      } catch (err) {
+        if (err instanceof RangeError) throw new UsageError(err.message);
+        throw err;
+      }
+      const backend = await setupBackend(args.backend as never, {
+        threads: args.threads,
+        log: io.info,
+      });
+      this.#backend = backend.name;
+      this.#threads = backend.threads;
+      this.#library = backend.library;
+      io.info(
+        `training on ${this.#data.train.count} images, testing on ${this.#data.test.count}, ` +
+          `backend ${backend.name}, ${backend.threads} threads`,
+      );
+      const model = createModel(args.seed);
+      const outcome = await train(model, this.#data, args, {
+        signal: io.signal,
+        onBatch: io.progress,
+        onEpoch: (m) => {
+          this.#epochs.push(m);
+          io.out(epochLine(m, args.epochs));
+        },
+      });
+      if (outcome.status === "diverged") {
+        const d = outcome.divergence!;
+        await this.#write(this.#record("diverged", { divergence: d }));
+        io.info(
+          `error: loss became ${d.loss} at epoch ${d.epoch}, batch ${d.batch}; ` +
+            `try a smaller --lr (record: ${this.recordPath})`,
+        );
+        return EXIT.diverged;
+      }
+      if (outcome.status === "interrupted") {
+        this.interruptNow();
+        io.info(`interrupted; record: ${this.recordPath}`);
+        return EXIT.interrupted;
+      }
+      if (this.cli.saveModel) {
+        clearDropoutSeeds(model);
+        await saveModel(model, this.cli.saveModel);
+        io.info(`model saved to ${this.cli.saveModel}`);
+      }
+      const record = this.#record("ok");
+      io.out(finalBlock(record.totals!));
+      await this.#write(record);
+      io.info(`record: ${this.recordPath}`);
+      return EXIT.ok;
+    } catch (err) {
+      if (err instanceof UsageError) throw err;
+      const message = err instanceof IdxError || !(err instanceof Error)
+        ? String((err as Error)?.message ?? err)
+        : err.message.split("\n")[0];
+      if (!this.#written) {
+        await this.#write(this.#record("failed", {
+          error: { message, exitCode: EXIT.failed, stderrTail: null },
+        })).catch(() => {});
+      }
+      throw new TrialFailure(message);
+    }
+  }
+}
+
+/** A trial that failed after it started; the record says `failed`. */
+export class TrialFailure extends Error {
+  override name = "TrialFailure";
+}
