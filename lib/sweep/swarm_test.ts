@@ -201,9 +201,9 @@ Deno.test({
             "--results",
             results,
             "--epochs",
-            "2",
+            "3",
             "--limit-train",
-            "8192",
+            "4096",
             "--limit-test",
             "256",
             "--grid",
@@ -232,7 +232,15 @@ Deno.test({
 
     await t.step("no swarm: one line naming docker swarm init, exit 1", async () => {
       const results = await dir();
-      const run = await sweep(["--runner", "swarm", "--results", results, ...TINY]);
+      const run = await sweep([
+        "--runner",
+        "swarm",
+        "--results",
+        results,
+        ...TINY,
+        "--grid",
+        "lr=0.9",
+      ]);
       await Deno.remove(results, { recursive: true });
       assert.equal(run.code, 1, run.stdout + run.stderr);
       assert.equal(
