@@ -33,5 +33,10 @@ if [ ${#missing[@]} -gt 0 ]; then
     "${missing[@]}" >/dev/null
 fi
 
+# Debian starts docker-registry as a system service on :5000; the swarm fixture runs its own.
+if [[ " ${missing[*]:-} " == *" docker-registry "* ]] && command -v systemctl >/dev/null; then
+  $SUDO systemctl disable --now docker-registry >/dev/null 2>&1 || true
+fi
+
 deno install --frozen
 echo "setup: done"
