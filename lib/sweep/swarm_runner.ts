@@ -206,6 +206,14 @@ export class SwarmRunner implements TrialRunner {
           await delay(pollMs);
         }
         if (stopped) return { code: 130 };
+        // A node that went down may show first as a task the orchestrator gave up on
+        // ("assigned node no longer meets constraints") rather than as a down node.
+        if (
+          task!.exitCode === null && task!.nodeId && await this.#nodeState(task!.nodeId) === "down"
+        ) {
+          await removeServices([service]);
+          return { lostNode: task!.nodeId, hostname: host };
+        }
         if (task!.state === "rejected" || (task!.exitCode === null && task!.err !== "")) {
           const hint = /no such image|pull access denied|manifest unknown/i.test(task!.err)
             ? `; the image must reach every node: push it (deno task image -- --push REGISTRY) ` +
