@@ -11,7 +11,14 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { docker, dockerAvailable } from "./docker.ts";
 import { ensureImage } from "./image.ts";
-import { recordsIn, ROOT, startSweep, sweep, tempResults } from "./sweep_cases_test.ts";
+import {
+  type LiveSweep,
+  recordsIn,
+  ROOT,
+  startSweep as startLive,
+  sweep,
+  tempResults,
+} from "./sweep_cases_test.ts";
 import { TRIAL_LABEL } from "./swarm.ts";
 
 const FIXTURE = join(ROOT, "scripts", "ci", "swarm_fixture.sh");
@@ -79,6 +86,13 @@ Deno.test({
       return d;
     };
     let env: Fixture = {};
+    // Sweeps started in the background: killed at the end if a failed step left one running.
+    const lives: LiveSweep[] = [];
+    const startSweep = (args: string[]) => {
+      const live = startLive(args);
+      lives.push(live);
+      return live;
+    };
     try {
       env = await fixture("up");
       const registry = env.SWARM_REGISTRY;
@@ -209,7 +223,7 @@ Deno.test({
             "--grid",
             "lr=0.6,0.7",
           ]);
-          await live.waitFor(new RegExp(`\\(${worker}\\) training on`), 240_000);
+          await live.waitFor(new RegExp(`\\(${worker}\\) training on`), 600_000);
           await fixture("kill-worker");
           const killed = Date.now();
           await live.waitFor(`node ${worker} went down`, 120_000);
@@ -226,6 +240,12 @@ Deno.test({
         },
       );
     } finally {
+      for (const live of lives) {
+        try {
+          live.child.kill("SIGKILL");
+        } catch { /* already ended */ }
+        await live.done;
+      }
       await fixture("down");
       for (const d of dirs) await Deno.remove(d, { recursive: true }).catch(() => {});
     }
