@@ -7,8 +7,11 @@
 import { dirname, join, relative } from "node:path";
 import {
   buildReport,
+  findGrids,
   loadResults,
   selectTrials,
+  tableCsv,
+  tableJson,
   textRenders,
   writeReport,
 } from "../lib/report/mod.ts";
@@ -19,13 +22,17 @@ const HELP = `Usage: deno task report [-- options]
 Writes a Markdown report of the reference study's three sweeps (epochs, learning rate,
 batch size) from the trial records DIR/trials/*.json, with charts in DIR/charts/ (Vega-Lite
 spec NAME.vl.json, NAME.svg and NAME.png), the comparison with the published numbers, the
-benchmark (DIR/bench.json, when present) and the environment.
+benchmark (DIR/bench.json, when present), every grid the records hold (a table of all trials
+with the parameters that vary, trials differing only in --seed as mean and standard deviation,
+and a chart per grid) and the environment.
 
 Options:
   --results DIR       results directory (default: results)
   --out FILE          Markdown file to write (default: DIR/REPORT.md)
   --include-subsets   also report trials run on the first N images (--limit-train/--limit-test)
   --no-png            write specs and SVGs only
+  --format FORMAT     md (default: the report), or csv / json: print the table of all trials
+                      to stdout instead (nothing written)
   --help              show this help
 
 Records that are malformed, of another schema version or not 'ok' are left out with a
@@ -37,6 +44,7 @@ async function main(argv: string[]): Promise<number> {
     out: { type: "string" },
     "include-subsets": { type: "boolean", default: false },
     "no-png": { type: "boolean", default: false },
+    format: { type: "string", default: "md" },
     help: { type: "boolean", default: false },
   }, argv);
   if (typeof values === "number") return values;
@@ -46,17 +54,28 @@ async function main(argv: string[]): Promise<number> {
   const includeSubsets = values["include-subsets"];
   const png = !values["no-png"];
 
+  if (!["md", "csv", "json"].includes(values.format)) {
+    console.error(`report: --format ${JSON.stringify(values.format)}: expected md, csv or json`);
+    return 2;
+  }
   const input = await loadResults(dir);
   for (const warning of input.warnings) console.error(`warning: ${warning}`);
-  if (selectTrials(input.records, includeSubsets).size === 0) {
-    const subsets = input.records.filter((r) =>
-      r.record.args.limitTrain !== null || r.record.args.limitTest !== null
-    ).length;
-    const hint = !includeSubsets && subsets > 0
-      ? `; ${subsets} ran on a subset of the data: pass --include-subsets to report them`
-      : "; run a sweep first, e.g. deno task epochs";
+  if (values.format !== "md") {
+    if (input.records.length === 0) {
+      console.error(`report: no usable trial record in ${join(dir, "trials")}; nothing printed`);
+      return 1;
+    }
+    const grids = findGrids(input.records.map((r) => r.record));
+    const bytes = new TextEncoder().encode(
+      values.format === "csv" ? tableCsv(grids) : tableJson(grids),
+    );
+    for (let at = 0; at < bytes.length;) at += Deno.stdout.writeSync(bytes.subarray(at));
+    return 0;
+  }
+  if (input.records.length === 0) {
+    const hint = "; run a sweep first, e.g. deno task epochs";
     console.error(
-      `report: no usable trial record of the reference sweeps in ${join(dir, "trials")}` +
+      `report: no usable trial record in ${join(dir, "trials")}` +
         ` (${input.records.length} ok, ${input.warnings.length} left out${hint}); nothing written`,
     );
     return 1;
@@ -65,6 +84,14 @@ async function main(argv: string[]): Promise<number> {
     console.error(
       "warning: no system font found to draw chart text in PNGs " +
         "(on Debian: apt-get install fonts-dejavu-core)",
+    );
+  }
+  const chosen = selectTrials(input.records, includeSubsets).size;
+  if (chosen === 0) {
+    console.error(
+      "note: no trial of the study's sweeps" +
+        (includeSubsets ? "" : " on all the data (--include-subsets for subsets)") +
+        "; the report shows every grid under 'All trials, by grid'",
     );
   }
   const chartsHref = relative(dirname(out), chartsDir).split("\\").join("/") || ".";

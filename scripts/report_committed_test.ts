@@ -8,6 +8,7 @@ Deno.test("report: the committed records regenerate the committed report byte fo
   try {
     await Deno.mkdir(`${work}/results/trials`, { recursive: true });
     for (const e of Deno.readDirSync(`${ROOT}results/trials`)) {
+      if (!e.isFile || !e.name.endsWith(".json")) continue; // e.g. a local <id>.model/
       await Deno.copyFile(`${ROOT}results/trials/${e.name}`, `${work}/results/trials/${e.name}`);
     }
     await Deno.copyFile(`${ROOT}results/bench.json`, `${work}/results/bench.json`);

@@ -20,6 +20,7 @@ const AXES: Record<string, string[]> = {
   published_elapsed: ["Elapsed time (s)", "Trial"],
   published_validation: ["Trial", "Validation accuracy (%)", "Validation loss (NLL)"],
   bench_ms_per_step: ["Batch size (images)", "Time per step (ms, log scale)"],
+  grid_1: ["--backend", "--batch-size", "--epochs", "--lr", "Time (s)", "Validation accuracy (%)"],
 };
 
 async function report(...args: string[]) {
@@ -100,13 +101,13 @@ Deno.test("report CLI: fixtures give the report, valid specs, titled SVGs, PNGs,
   }
 });
 
-Deno.test("report CLI: no usable records -> exit 1, a message, nothing overwritten", async () => {
+Deno.test("report CLI: no usable records -> exit 1, a message, nothing overwritten; subsets are a grid", async () => {
   const dir = await Deno.makeTempDir({ prefix: "report_test_" });
   try {
     await Deno.writeTextFile(join(dir, "REPORT.md"), "previous report\n");
     const empty = await report("--results", dir);
     assert.equal(empty.code, 1);
-    assert.match(empty.stderr, /^report: no usable trial record of the reference sweeps in /);
+    assert.match(empty.stderr, /^report: no usable trial record in /);
     assert.match(empty.stderr, /nothing written\n$/);
     assert.equal(await Deno.readTextFile(join(dir, "REPORT.md")), "previous report\n");
     assert.deepEqual([...(await snapshot(dir)).keys()], ["REPORT.md"]);
@@ -114,10 +115,12 @@ Deno.test("report CLI: no usable records -> exit 1, a message, nothing overwritt
     await Deno.mkdir(join(dir, "trials"));
     const subsetOnly = join(FIXTURES, "trials", "e1_b128_lr1_g0.7_s1_n2000_t500_blas_j2.json");
     await Deno.copyFile(subsetOnly, join(dir, "trials", "e1.json"));
-    const subsets = await report("--results", dir);
-    assert.equal(subsets.code, 1);
-    assert.match(subsets.stderr, /1 ran on a subset of the data: pass --include-subsets/);
-    assert.equal(await Deno.readTextFile(join(dir, "REPORT.md")), "previous report\n");
+    // A trial on a subset only: the study's tables are empty, its grid is reported.
+    const subsets = await report("--results", dir, "--no-png");
+    assert.equal(subsets.code, 0, subsets.stderr);
+    assert.match(subsets.stderr, /^note: no trial of the study's sweeps on all the data /);
+    const markdown = await Deno.readTextFile(join(dir, "REPORT.md"));
+    assert.match(markdown, /### Grid 1: 2000 train \/ 500 test images \(1 trial\)/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -152,4 +155,28 @@ Deno.test("report CLI: --help, and a bad flag exits 2 with one line", async () =
   assert.equal(bad.code, 2);
   assert.equal(bad.stderr.trim().split("\n").length, 1);
   assert.match(bad.stderr, /^report: .*--colour.* \(see --help\)/);
+});
+
+Deno.test("report CLI: --format csv and json print every trial; a bad format exits 2", async () => {
+  const csv = await report("--results", FIXTURES, "--format", "csv");
+  assert.equal(csv.code, 0, csv.stderr);
+  const lines = csv.stdout.trim().split("\n");
+  assert.equal(lines[0], "grid,id,epochs,batch-size,lr,backend,seed,val_loss,val_acc,time_s");
+  assert.equal(lines.length, 1 + 6);
+  assert.ok(
+    lines.includes(
+      "2000 train / 500 test images,e5_b128_lr1_g0.7_s1_n2000_t500_cpu_j2,5,128,1,cpu,1," +
+        "0.3222,0.9046,256.969",
+    ),
+    csv.stdout,
+  );
+  const json = await report("--results", FIXTURES, "--format", "json");
+  assert.equal(json.code, 0, json.stderr);
+  const grids = JSON.parse(json.stdout);
+  assert.equal(grids.length, 1);
+  assert.deepEqual(grids[0].varied, ["epochs", "batch-size", "lr", "backend"]);
+  assert.equal(grids[0].groups.length, 6);
+  const bad = await report("--results", FIXTURES, "--format", "xml");
+  assert.equal(bad.code, 2);
+  assert.equal(bad.stderr, 'report: --format "xml": expected md, csv or json\n');
 });

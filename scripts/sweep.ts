@@ -14,12 +14,16 @@ const HELP = `Usage: deno task sweep [-- FLAGS]      (epochs, lr, batch: one pre
 Runs hyper-parameter sweeps, one fresh Docker container (or deno process) per trial.
 Trials are identified by their arguments: one shared by several sweeps runs once, and one
 whose record (RESULTS/trials/<id>.json) says ok is skipped, so an interrupted sweep resumes.
+Each trial writes a checkpoint after every epoch (RESULTS/checkpoints/<id>/): a trial that was
+stopped, killed or failed continues from its last finished epoch, bit-identically.
 
 Sweeps (with neither, all three presets):
   --preset NAME        epochs (1,5,10; batch 128; lr 1.0), lr (1.0,0.5; 5 epochs; batch 128),
                        batch (32,64,128; 5 epochs; lr 1.0); repeatable
   --grid KEY=V1,V2     sweep the product of all --grid axes, e.g. --grid epochs=1,2
                        --grid lr=1.0,0.5; KEY is a trial flag name; repeatable
+  --seeds N            run every trial with N seeds (--seed, default 1, and the next N-1);
+                       the report shows their mean and standard deviation
 
 Running:
   --runner NAME        auto (default: docker when a daemon answers, else local), docker, local,
@@ -32,15 +36,19 @@ Running:
                        is pinned to its own CPUs (docker, local)
   --results DIR        results directory (default results/); locked while a sweep runs
   --dry-run            print the plan (which trials run, which are done) and stop
-  --force              rerun trials already recorded ok
+  --force              rerun trials already recorded ok (from epoch 1)
+  --rerun-failed       run only the trials whose record is not ok (failed, interrupted,
+                       diverged); trials never run are left for later
+  --retries N          run a failed trial up to N more times, from its checkpoint (default 0);
+                       swarm: a trial whose node goes down also reruns on another node (at
+                       least once); kubernetes: backoffLimitPerIndex
+  --save-model         keep each trial's model beside its record (RESULTS/trials/<id>.model/)
   --cpus N             docker: CPUs per container (default: its share of this machine's);
                        swarm: CPUs reserved per trial (default: the smallest node's)
   --memory SIZE        docker, swarm: memory per container (default 4g)
   --user UID:GID       docker: user in the container (default: yours, so files are yours)
   --registry HOST:PORT swarm: push the image there and run it by digest on every node
                        (without it, nodes use their local image: fine on a one-node swarm)
-  --retries N          swarm: reruns of a trial whose node goes down; kubernetes:
-                       backoffLimitPerIndex (default 1)
   --help               this text
 
 Trial flags, passed to every trial (see deno task train --help):
@@ -63,10 +71,13 @@ function main(): Promise<number> | number {
     jobs: { type: "string" },
     registry: { type: "string" },
     emit: { type: "string" },
-    retries: { type: "string", default: "1" },
     results: { type: "string", default: "results" },
     "dry-run": { type: "boolean", default: false },
     force: { type: "boolean", default: false },
+    "rerun-failed": { type: "boolean", default: false },
+    retries: { type: "string", default: "0" },
+    seeds: { type: "string", default: "1" },
+    "save-model": { type: "boolean", default: false },
     cpus: { type: "string" },
     memory: { type: "string", default: "4g" },
     user: { type: "string" },
@@ -88,6 +99,9 @@ function main(): Promise<number> | number {
     results: values.results,
     dryRun: values["dry-run"],
     force: values.force,
+    rerunFailed: values["rerun-failed"],
+    seeds: values.seeds,
+    saveModel: values["save-model"],
     cpus: values.cpus ?? null,
     memory: values.memory,
     user: values.user ?? null,

@@ -12,6 +12,8 @@ export {
   IMAGE_SIZE,
   loadMnist,
   type Mnist,
+  MNIST_MEAN,
+  MNIST_STD,
   NUM_CLASSES,
   orderedBatches,
   packageDataDir,

@@ -13,6 +13,18 @@ export class Rng {
     this.#state = seed >>> 0;
   }
 
+  /**
+   * The generator's whole state (one unsigned 32-bit integer): a generator given it back
+   * continues the same sequence (checkpoints keep it).
+   */
+  get state(): number {
+    return this.#state;
+  }
+
+  set state(value: number) {
+    this.#state = value >>> 0;
+  }
+
   /** Next uniform float in [0, 1). */
   next(): number {
     let t = (this.#state = (this.#state + 0x6d2b79f5) >>> 0);

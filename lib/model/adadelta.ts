@@ -81,6 +81,52 @@ export class Adadelta {
     return state;
   }
 
+  /**
+   * Copies of the running averages of `vars` (zeros for a variable not updated yet), for a
+   * checkpoint; {@link setState} puts them back.
+   * @param vars the variables, in a fixed order
+   * @returns one state per variable, same order
+   */
+  getState(vars: tf.Variable[]): FlatState[] {
+    return vars.map((v) => {
+      const flat = this.#flat.get(v);
+      if (flat) return { squareAvg: flat.squareAvg.slice(), accDelta: flat.accDelta.slice() };
+      const sa = this.#squareAvg.get(v), ad = this.#accDelta.get(v);
+      return {
+        squareAvg: sa ? Float32Array.from(sa.dataSync()) : new Float32Array(v.size),
+        accDelta: ad ? Float32Array.from(ad.dataSync()) : new Float32Array(v.size),
+      };
+    });
+  }
+
+  /**
+   * Replaces the running averages of `vars` (from {@link getState}); call it before the first
+   * update. On CPU backends with the fused update the state goes where that update reads it.
+   * @param vars the variables, same order as `states`
+   * @param states one state per variable, each array of the variable's size
+   */
+  setState(vars: tf.Variable[], states: FlatState[]): void {
+    const flat = this.fused && tf.backend() instanceof MathBackendCPU;
+    vars.forEach((v, i) => {
+      const { squareAvg, accDelta } = states[i];
+      if (squareAvg.length !== v.size || accDelta.length !== v.size) {
+        throw new Error(`Adadelta.setState: state of ${v.name} has the wrong size`);
+      }
+      if (flat) {
+        const state = this.flatState(v);
+        state.squareAvg.set(squareAvg);
+        state.accDelta.set(accDelta);
+      } else {
+        this.#squareAvg.get(v)?.dispose();
+        this.#accDelta.get(v)?.dispose();
+        tf.tidy(() => {
+          this.#squareAvg.set(v, tf.variable(tf.tensor(squareAvg, v.shape), false));
+          this.#accDelta.set(v, tf.variable(tf.tensor(accDelta, v.shape), false));
+        });
+      }
+    });
+  }
+
   #applyFused(backend: MathBackendCPU, vars: tf.Variable[], grads: tf.Tensor[]): void {
     vars.forEach((v, i) => {
       const g = grads[i];

@@ -7,7 +7,7 @@
 export { Adadelta, type FlatState } from "./adadelta.ts";
 export { conv2dBiasRelu, type ConvGeometry, FusedReluConv2D } from "./conv_relu.ts";
 export { SeededDropout } from "./dropout.ts";
-export { saveModel } from "./io.ts";
+export { loadModel, saveModel } from "./io.ts";
 export {
   clearDropoutSeeds,
   createModel,

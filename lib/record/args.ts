@@ -16,6 +16,8 @@ export interface TrialCli {
   /** Where to write the record; null for the default `results/trials/<id>.json`. */
   out: string | null;
   saveModel: string | null;
+  /** Directory of the trial's checkpoint (written after every epoch, resumed from); null for none. */
+  checkpointDir: string | null;
   quiet: boolean;
   help: boolean;
 }
@@ -39,12 +41,19 @@ Usage: deno task train -- [flags]
   --threads N           math threads (default: number of cores)
   --out FILE            result record (default results/trials/<trial id>.json)
   --save-model DIR      save model.json and weights.bin (loadable with tf.loadLayersModel)
+  --checkpoint-dir DIR  write a checkpoint there after every epoch; run the same command
+                        again to resume after the last finished epoch (bit-identical)
   --quiet               no progress bar and no informational lines
   --help                show this help
 
-Exit codes: 0 ok, 1 failed, 2 bad flag, 3 diverged (loss not finite), 130 interrupted.`;
+Exit codes: 0 ok, 1 failed, 2 bad flag (or a checkpoint of other arguments), 3 diverged (loss not finite), 130 interrupted.`;
 
-const STRING_FLAGS: readonly string[] = [...ARG_SPECS.map((s) => s.flag), "out", "save-model"];
+const STRING_FLAGS: readonly string[] = [
+  ...ARG_SPECS.map((s) => s.flag),
+  "out",
+  "save-model",
+  "checkpoint-dir",
+];
 
 function integer(flag: string, raw: string, min: number, max: number): number {
   const value = /^[+]?\d+$/.test(raw.trim()) ? Number(raw) : NaN;
@@ -124,7 +133,7 @@ export function parseTrialArgs(argv: string[]): TrialCli {
       `--backend must be one of ${BACKENDS.join(", ")}, got ${JSON.stringify(backend)}`,
     );
   }
-  for (const k of ["data-dir", "out", "save-model"]) {
+  for (const k of ["data-dir", "out", "save-model", "checkpoint-dir"]) {
     if (str(k) !== undefined && str(k)!.trim() === "") {
       throw new UsageError(`--${k} must be a non-empty path`);
     }
@@ -148,6 +157,7 @@ export function parseTrialArgs(argv: string[]): TrialCli {
     args,
     out: str("out") ?? null,
     saveModel: str("save-model") ?? null,
+    checkpointDir: str("checkpoint-dir") ?? null,
     quiet: v.quiet === true,
     help: v.help === true,
   };

@@ -115,8 +115,14 @@ export interface TrialRecord {
   error: { message: string; exitCode: number | null; stderrTail: string | null } | null;
   dataset: DatasetInfo | null;
   environment: Environment;
+  /** When the trial first started (before any resume). */
   startedAt: string;
   endedAt: string;
+  /**
+   * Present when the trial continued from a checkpoint: after which epoch and when, once per
+   * resume. The epochs' times are the ones measured when each epoch ran.
+   */
+  resumed?: { afterEpoch: number; at: string }[];
 }
 
 /** Formats a number for an id: shortest round-trip form, `.` kept, `-` avoided. */

@@ -6,4 +6,5 @@
 
 export { CHART_CONFIG, CHART_FONT, type VegaLiteSpec } from "./charts.ts";
 export { compileSpec, renderSvg, svgToPng, textRenders } from "./render.ts";
+export { findGrids, type Grid, tableCsv, tableJson } from "./grids.ts";
 export { buildReport, loadResults, type Report, selectTrials, writeReport } from "./report.ts";

@@ -9,6 +9,7 @@
 import { join } from "node:path";
 import {
   allCells,
+  ARG_SPECS,
   BENCH_SCHEMA_VERSION,
   type BenchRecord,
   type Cell,
@@ -26,6 +27,7 @@ import {
   writeFileAtomic,
 } from "../record/mod.ts";
 import { epochRatio, median } from "../bench/mod.ts";
+import { findGrids, type Grid, gridChart, gridTable } from "./grids.ts";
 import {
   accuracyPerEpochChart,
   benchChart,
@@ -342,10 +344,52 @@ export function buildReport(input: ResultsInput, options: ReportOptions): Report
     });
   }
 
+  const grids = findGrids(input.records.map((r) => r.record));
+  if (grids.length > 0) out.push(...allTrialsIntro());
+  grids.forEach((grid, i) => {
+    out.push(...gridSection(grid, i + 1));
+    if (grid.groups.length < 2) return;
+    addChart({
+      name: `grid_${i + 1}`,
+      title: `Grid ${i + 1}: validation accuracy and time by ${
+        grid.varied.length > 0 ? grid.varied.map((k) => `--${flagName(k)}`).join(", ") : "seed"
+      }`,
+      spec: gridChart(grid, `Grid ${i + 1}`),
+    });
+  });
+
   out.push(...environmentSection(trials));
   out.push(...leftOutSection(input));
   out.push(...rerunSection(options));
   return { markdown: out.join("\n").replace(/\n+$/, "") + "\n", charts };
+}
+
+function flagName(key: keyof TrialArgs): string {
+  return ARG_SPECS.find((s) => s.key === key)!.flag;
+}
+
+/** The heading and explanation of the section with every grid the records hold. */
+function allTrialsIntro(): string[] {
+  return [
+    "## All trials, by grid",
+    "",
+    "Every `ok` record, grouped by the data it ran on; the columns are the parameters that vary" +
+    " within the grid. Trials that differ only in `--seed` share a row: mean ± sample standard" +
+    " deviation, then each seed (`deno task sweep -- --seeds 3` runs every trial with 3" +
+    " seeds). `deno task report -- --format csv` (or `json`) prints this table for other tools.",
+    "",
+  ];
+}
+
+/** One grid (all `ok` records on one data set): its heading and table. */
+function gridSection(grid: Grid, n: number): string[] {
+  const count = grid.groups.reduce((s, g) => s + g.trials.length, 0);
+  return [
+    `### Grid ${n}: ${grid.data} (${count} trial${count === 1 ? "" : "s"})`,
+    "",
+    ...gridTable(grid),
+    "",
+  ];
 }
 
 function sweepSubtitle(sweep: Sweep): string {

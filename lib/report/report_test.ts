@@ -244,6 +244,7 @@ Deno.test("buildReport: environment, subsets, left-out files, bench and the char
     "published_elapsed",
     "published_validation",
     "bench_ms_per_step",
+    "grid_1",
   ]);
   for (const c of charts) {
     assert.ok(markdown.includes(`(charts/${c.name}.svg)`), c.name);

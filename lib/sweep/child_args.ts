@@ -11,6 +11,7 @@ import {
   type TrialArgs,
   UsageError,
 } from "../record/mod.ts";
+import { checkpointDir, modelDir, recordPath } from "./layout.ts";
 
 export { ARG_SPECS, type ArgSpec, DEFAULT_ARGS, findArgSpec, UsageError } from "../record/mod.ts";
 
@@ -37,6 +38,26 @@ export function parseArgValue(spec: ArgSpec, text: string): number | string {
 /** Returns `args` with one argument replaced. */
 export function withArg(args: TrialArgs, key: keyof TrialArgs, value: number | string): TrialArgs {
   return { ...args, [key]: value } as TrialArgs;
+}
+
+/**
+ * The flags of one sweep trial, given where its results directory is as the trial sees it
+ * (a container sees it mounted elsewhere): its arguments, its record, its checkpoint
+ * directory and, with `saveModel`, its model directory.
+ */
+export function trialFlags(
+  args: TrialArgs,
+  id: string,
+  resultsDir: string,
+  saveModel: boolean,
+): string[] {
+  const flags = [
+    ...argsToFlags(args),
+    `--out=${recordPath(resultsDir, id)}`,
+    `--checkpoint-dir=${checkpointDir(resultsDir, id)}`,
+  ];
+  if (saveModel) flags.push(`--save-model=${modelDir(resultsDir, id)}`);
+  return flags;
 }
 
 /**

@@ -12,8 +12,9 @@ import { parseGrid } from "./grid.ts";
 import { ensureImage, gitCommit, imageId, imageTag, pushImage } from "./image.ts";
 import { LocalRunner } from "./local_runner.ts";
 import { acquireLock, LockError } from "./lock.ts";
-import { markDone, parseOverrides, type Plan, planSweeps, recordPath } from "./plan.ts";
-import { selectSweeps } from "./presets.ts";
+import { recordPath } from "./layout.ts";
+import { markDone, parseOverrides, type Plan, planSweeps } from "./plan.ts";
+import { selectSweeps, withSeeds } from "./presets.ts";
 import type { Stream } from "./process.ts";
 import type { TrialRunner } from "./runner.ts";
 import { readPlanRecords, runTrials } from "./run_trials.ts";
@@ -21,7 +22,7 @@ import { summaryTables } from "./summary.ts";
 import { collectKubernetes, kubernetesManifests, writeManifests } from "./kubernetes.ts";
 import { swarmCapacity, type SwarmNode, swarmNodes, swarmProblem, usableNodes } from "./swarm.ts";
 import { SwarmRunner } from "./swarm_runner.ts";
-import { UsageError } from "./child_args.ts";
+import { DEFAULT_ARGS, UsageError } from "./child_args.ts";
 
 /** Runner names accepted by `--runner`. */
 export const RUNNER_NAMES = ["auto", "docker", "local", "swarm", "kubernetes"] as const;
@@ -38,6 +39,14 @@ export interface SweepCommandOptions {
   results: string;
   dryRun: boolean;
   force: boolean;
+  /** `--seeds`, as typed: seeds per trial (1 by default). */
+  seeds: string;
+  /** `--retries`, as typed: times a failed trial runs again. */
+  retries: string;
+  /** Run only the trials whose record is there and not `ok`. */
+  rerunFailed: boolean;
+  /** Keep each trial's model beside its record. */
+  saveModel: boolean;
   /** `--cpus` per container; null for the CPUs of its slot (all of them with one job). */
   cpus: string | null;
   memory: string;
@@ -47,8 +56,6 @@ export interface SweepCommandOptions {
   registry: string | null;
   /** kubernetes: write the manifests into this directory and stop; null to apply them. */
   emit: string | null;
-  /** swarm, kubernetes: reruns of a trial whose node went down (as typed). */
-  retries: string;
   /** Trial flags by name (`batch-size`), as typed; undefined when not given. */
   trialFlags: Record<string, string | undefined>;
 }
@@ -65,11 +72,11 @@ function parseJobs(text: string): number {
   return n;
 }
 
-/** Parses `--retries`: a non-negative integer. */
+/** Parses `--retries`: a whole number, 0 or more. */
 function parseRetries(text: string): number {
   const n = Number(text);
-  if (text.trim() === "" || !Number.isInteger(n) || n < 0) {
-    throw new UsageError(`--retries ${JSON.stringify(text)}: expected an integer >= 0`);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n)) {
+    throw new UsageError(`--retries ${JSON.stringify(text)}: expected a whole number, 0 or more`);
   }
   return n;
 }
@@ -102,20 +109,34 @@ async function sizeSwarm(cpusFlag: string | null, jobsFlag: string | null): Prom
   return { nodes, cpus, jobs };
 }
 
-/** Prints which trials run and which are already done. */
-function printPlan(plan: Plan, resultsDir: string, force: boolean, print: Printer): void {
+/**
+ * Prints which trials run and which are already done; `unrecorded` are the trials left out
+ * by `--rerun-failed` (no record yet).
+ */
+function printPlan(
+  plan: Plan,
+  resultsDir: string,
+  force: boolean,
+  unrecorded: Set<string>,
+  print: Printer,
+): void {
   const done = plan.trials.filter((t) => t.done).length;
-  const runs = force ? plan.trials.length : plan.trials.length - done;
+  const runs = force ? plan.trials.length : plan.trials.length - done - unrecorded.size;
+  const left = unrecorded.size > 0 ? `, ${unrecorded.size} not run yet (skipped)` : "";
   print(
     `Plan: ${plan.trials.length} unique trial(s) in ${plan.sweeps.length} sweep(s); ` +
-      `${runs} to run, ${force ? 0 : done} done (skipped); records in ${resultsDir}/trials/`,
+      `${runs} to run, ${force ? 0 : done} done (skipped)${left}; records in ${resultsDir}/trials/`,
     "stdout",
   );
   for (const s of plan.sweeps) {
     print(`  ${s.title}: ${s.heading} ${s.columns.map((c) => c.label).join(" | ")}`, "stdout");
   }
   for (const t of plan.trials) {
-    const state = t.done ? (force ? "rerun (--force)" : "done, skip") : "run";
+    const state = t.done
+      ? (force ? "rerun (--force)" : "done, skip")
+      : unrecorded.has(t.id)
+      ? "no record, skip"
+      : "run";
     print(`  ${state.padEnd(15)} ${t.id}`, "stdout");
   }
 }
@@ -139,6 +160,15 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
     if (o.emit !== null && o.runner !== "kubernetes") {
       throw new UsageError("--emit: only with --runner kubernetes");
     }
+    const seeds = Number(o.seeds);
+    if (!/^\d+$/.test(o.seeds.trim()) || !Number.isSafeInteger(seeds) || seeds < 1) {
+      throw new UsageError(
+        `--seeds ${JSON.stringify(o.seeds)}: expected a whole number, 1 or more`,
+      );
+    }
+    if (o.rerunFailed && o.force) {
+      throw new UsageError("--rerun-failed and --force: pick one (--force reruns every trial)");
+    }
     const overrides = parseOverrides(o.trialFlags);
     if ((o.runner === "swarm" || o.runner === "kubernetes") && overrides.dataDir) {
       throw new UsageError(
@@ -147,7 +177,12 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
       );
     }
     if (overrides.dataDir) overrides.dataDir = resolve(overrides.dataDir);
-    plan = planSweeps(selectSweeps(o.presets, parseGrid(o.grid)), overrides);
+    const first = overrides.seed ?? DEFAULT_ARGS.seed;
+    if (seeds > 1) delete overrides.seed;
+    plan = planSweeps(
+      withSeeds(selectSweeps(o.presets, parseGrid(o.grid)), seeds, first),
+      overrides,
+    );
     resultsDir = resolve(o.results);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
@@ -155,6 +190,12 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
     return 2;
   }
   await markDone(plan, resultsDir);
+  // --rerun-failed: only trials with a record that is not ok (those without one wait).
+  const unrecorded = new Set<string>();
+  if (o.rerunFailed) {
+    const records = await readPlanRecords(plan, resultsDir);
+    for (const t of plan.trials) if (!records.has(t.id)) unrecorded.add(t.id);
+  }
   const shown = relative(Deno.cwd(), resultsDir) || ".";
   const shownDir = isAbsolute(shown) || shown.startsWith("..") ? resultsDir : shown;
 
@@ -230,7 +271,7 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
       const id = await imageId(tag);
       say(`Image: ${tag} ${id ? `(built, ${id.slice(0, 19)})` : "(not built yet: would build)"}`);
     }
-    printPlan(plan, shownDir, o.force, print);
+    printPlan(plan, shownDir, o.force, unrecorded, print);
     return 0;
   }
 
@@ -264,7 +305,7 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
     let kubernetesRun: { ran: string[]; notOk: string[]; interrupted: boolean } | null = null;
     if (kind === "kubernetes") {
       const todo = plan.trials.filter((t) => o.force || !t.done);
-      printPlan(plan, shownDir, o.force, print);
+      printPlan(plan, shownDir, o.force, unrecorded, print);
       if (todo.length > 0) {
         const image = await kubernetesImage(o, print);
         if (image === null) return 1;
@@ -349,7 +390,7 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
         gitCommit: commit,
         cpus: swarm!.cpus,
         memory: o.memory,
-        retries,
+        retries: Math.max(1, retries),
         resultsDir,
       });
     } else {
@@ -357,7 +398,7 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
     }
     if (runner !== null) {
       say(`Trials run with ${runner.describe()}`);
-      printPlan(plan, shownDir, o.force, print);
+      printPlan(plan, shownDir, o.force, unrecorded, print);
     }
     if (controller.signal.aborted) return 130;
     if (runner instanceof SwarmRunner) {
@@ -366,11 +407,13 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
     }
 
     const result = kubernetesRun ?? await runTrials({
-      plan,
+      plan: { ...plan, trials: plan.trials.filter((t) => !unrecorded.has(t.id)) },
       runner: runner!,
       resultsDir,
       jobs,
       force: o.force,
+      retries,
+      saveModel: o.saveModel,
       gitCommit: commit,
       signal: controller.signal,
       print,

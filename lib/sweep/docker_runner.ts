@@ -6,7 +6,7 @@
 
 import { docker, PROJECT_LABEL } from "./docker.ts";
 import { type LineSink, settlesWithin, signalChild, spawnStreaming } from "./process.ts";
-import { argsToFlags } from "./child_args.ts";
+import { trialFlags } from "./child_args.ts";
 import { type RunningTrial, STOP_GRACE_MS, type TrialJob, type TrialRunner } from "./runner.ts";
 
 /** Settings of {@link DockerRunner}. */
@@ -68,8 +68,7 @@ export class DockerRunner implements TrialRunner {
     if (job.args.dataDir) add("-v", `${job.args.dataDir}:${job.args.dataDir}:ro`);
     args.push(
       o.image,
-      ...argsToFlags(job.args),
-      `--out=${CONTAINER_RESULTS}/trials/${job.id}.json`,
+      ...trialFlags(job.args, job.id, CONTAINER_RESULTS, job.saveModel),
     );
     return args;
   }

@@ -5,6 +5,7 @@ import { ensureImage, imageId, imageTag } from "./image.ts";
 import {
   caseLockAndInterrupt,
   caseRunResumeFail,
+  caseStopKillResume,
   recordsIn,
   ROOT,
   sweep,
@@ -62,6 +63,25 @@ Deno.test({
   async fn() {
     await projectImage();
     await caseLockAndInterrupt(opts);
+  },
+});
+
+Deno.test({
+  name: "docker runner: a stopped trial resumes from its checkpoint; a killed one is retried",
+  ignore: !up,
+  async fn() {
+    await projectImage();
+    await caseStopKillResume({
+      ...opts,
+      async kill(name) {
+        // The container may still be starting: retry until docker kill finds it.
+        for (let i = 0; i < 100; i++) {
+          if ((await docker(["kill", name])).code === 0) return;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        throw new Error(`docker kill ${name} never succeeded`);
+      },
+    });
   },
 });
 

@@ -25,7 +25,7 @@ import {
 import { LABEL_KEY } from "./docker.ts";
 import { failureRecord } from "./failure_record.ts";
 import { planEntries } from "./plan_index.ts";
-import { recordPath } from "./plan.ts";
+import { recordPath } from "./layout.ts";
 import { RESULTS_LABEL } from "./swarm.ts";
 
 /** Settings of the manifests. */

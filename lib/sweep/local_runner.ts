@@ -5,7 +5,7 @@
 
 import { join } from "node:path";
 import { type LineSink, settlesWithin, signalChild, spawnStreaming } from "./process.ts";
-import { argsToFlags } from "./child_args.ts";
+import { trialFlags } from "./child_args.ts";
 import { type RunningTrial, STOP_GRACE_MS, type TrialJob, type TrialRunner } from "./runner.ts";
 
 /** Settings of {@link LocalRunner}. */
@@ -36,8 +36,7 @@ export class LocalRunner implements TrialRunner {
       "run",
       "--allow-all",
       join(this.options.root, "scripts", "train.ts"),
-      ...argsToFlags(job.args),
-      `--out=${job.recordPath}`,
+      ...trialFlags(job.args, job.id, job.resultsDir, job.saveModel),
     ];
     const cpusets = this.options.cpusets;
     return cpusets ? ["taskset", "-c", cpusets[job.slot % cpusets.length], ...deno] : deno;

@@ -4,9 +4,9 @@
  * @module
  */
 
-import { join } from "node:path";
 import { readRecord, type TrialArgs, trialId } from "../record/mod.ts";
 import { type GridPoint, gridPoints } from "./grid.ts";
+import { recordPath } from "./layout.ts";
 import type { SweepDef } from "./presets.ts";
 import { DEFAULT_ARGS, findArgSpec, parseArgValue, UsageError, withArg } from "./child_args.ts";
 
@@ -87,11 +87,6 @@ export function planSweeps(defs: readonly SweepDef[], overrides: Partial<TrialAr
     sweeps.push({ name: def.name, title: def.title, heading, columns });
   }
   return { sweeps, trials: [...trials.values()] };
-}
-
-/** Path of a trial's record in a results directory (the results layout contract). */
-export function recordPath(resultsDir: string, id: string): string {
-  return join(resultsDir, "trials", `${id}.json`);
 }
 
 /**

@@ -73,3 +73,27 @@ export function selectSweeps(presetNames: readonly string[], gridAxes: Axis[]): 
   if (sweeps.length === 0) return PRESET_NAMES.map((n) => PRESETS[n]);
   return sweeps;
 }
+
+/**
+ * The sweeps with every trial run under `count` seeds, `first` to `first + count - 1` (one
+ * more axis, so trials that differ only in seed can be averaged in the report). One seed:
+ * the sweeps as they were.
+ * @param defs the sweeps
+ * @param count seeds per trial, 1 or more
+ * @param first the first seed (the user's `--seed`, or the default)
+ * @throws UsageError when a sweep already varies the seed
+ */
+export function withSeeds(defs: readonly SweepDef[], count: number, first: number): SweepDef[] {
+  if (count === 1) return [...defs];
+  const spec = findArgSpec("seed")!;
+  return defs.map((def) => {
+    if (def.axes.some((a) => a.spec.key === "seed")) {
+      throw new UsageError(`--seeds: ${def.name} already varies --seed; drop one of them`);
+    }
+    const values = Array.from({ length: count }, (_, i) => ({
+      label: String(first + i),
+      value: first + i,
+    }));
+    return { ...def, axes: [...def.axes, { spec, values }] };
+  });
+}

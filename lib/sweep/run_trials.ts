@@ -7,7 +7,8 @@
 
 import { readRecord, type TrialRecord, writeRecord } from "../record/mod.ts";
 import { failureRecord } from "./failure_record.ts";
-import { type Plan, type PlannedTrial, recordPath } from "./plan.ts";
+import { checkpointDir, recordPath } from "./layout.ts";
+import type { Plan, PlannedTrial } from "./plan.ts";
 import type { Stream } from "./process.ts";
 import type { RunningTrial, TrialRunner } from "./runner.ts";
 import { join } from "node:path";
@@ -20,8 +21,12 @@ export interface RunOptions {
   resultsDir: string;
   /** Trials at a time. */
   jobs: number;
-  /** Rerun trials whose record says `ok`. */
+  /** Rerun trials whose record says `ok` (from epoch 1: their checkpoints are removed). */
   force: boolean;
+  /** Times a `failed` trial is run again (from its checkpoint) before the sweep moves on. */
+  retries: number;
+  /** Keep each trial's model beside its record. */
+  saveModel: boolean;
   gitCommit: string | null;
   /** Aborting it stops the running trials (recorded `interrupted`) and starts no more. */
   signal: AbortSignal;
@@ -53,6 +58,14 @@ async function fileVersion(path: string): Promise<string | null> {
   }
 }
 
+/**
+ * Whether running a trial again may help: it failed (crashed, killed, out of memory), and not
+ * by rejecting its flags or its checkpoint (exit 2), which a retry would only repeat.
+ */
+function retryable(record: TrialRecord): boolean {
+  return record.status === "failed" && record.error?.exitCode !== 2;
+}
+
 /** Removes temporary files a killed trial may have left beside its record. */
 async function removeLeftovers(resultsDir: string, id: string): Promise<void> {
   const dir = join(resultsDir, "trials");
@@ -77,12 +90,32 @@ export async function runTrials(o: RunOptions): Promise<RunResult> {
   let next = 0;
 
   const runOne = async (t: PlannedTrial, slot: number, n: number): Promise<void> => {
-    const path = recordPath(o.resultsDir, t.id);
     // Printed before any await, so parallel workers announce their trials in order.
     o.print(`==> trial ${n}/${todo.length} ${t.id} (${o.runner.name})`, "stdout");
     result.ran.push(t.id);
-    const before = await fileVersion(path);
     const prefix = o.jobs > 1 ? `[${t.id}] ` : "";
+    const checkpoint = checkpointDir(o.resultsDir, t.id);
+    if (o.force) await Deno.remove(checkpoint, { recursive: true }).catch(() => {});
+    let record = await attempt(t, slot, prefix);
+    for (let retry = 1; retry <= o.retries && retryable(record) && !o.signal.aborted; retry++) {
+      o.print(
+        `${prefix}retry ${retry}/${o.retries} of ${t.id} (from its last checkpoint)`,
+        "stdout",
+      );
+      record = await attempt(t, slot, prefix);
+    }
+    if (record.status === "ok") {
+      // Done: the checkpoint (15 MB for the reference model) has served its purpose.
+      await Deno.remove(checkpoint, { recursive: true }).catch(() => {});
+    } else {
+      result.notOk.push(t.id);
+    }
+  };
+
+  /** Runs a trial once; returns its record (its own, or one written here). */
+  const attempt = async (t: PlannedTrial, slot: number, prefix: string): Promise<TrialRecord> => {
+    const path = recordPath(o.resultsDir, t.id);
+    const before = await fileVersion(path);
     const tail: string[] = [];
     const sink = (line: string, stream: Stream) => {
       if (stream === "stderr") {
@@ -95,7 +128,14 @@ export async function runTrials(o: RunOptions): Promise<RunResult> {
     let code: number | null = null;
     let startError: string | null = null;
     try {
-      const job = { id: t.id, args: t.args, resultsDir: o.resultsDir, recordPath: path, slot };
+      const job = {
+        id: t.id,
+        args: t.args,
+        resultsDir: o.resultsDir,
+        recordPath: path,
+        saveModel: o.saveModel,
+        slot,
+      };
       const trial = o.runner.start(job, sink);
       o.print(`${prefix}running as ${trial.name}`, "stdout");
       running.add(trial);
@@ -149,10 +189,10 @@ export async function runTrials(o: RunOptions): Promise<RunResult> {
     if (record!.status === "ok") {
       o.print(`<== ${t.id}: ok (${seconds} s)`, "stdout");
     } else {
-      result.notOk.push(t.id);
       const why = record!.error?.message ?? "";
       o.print(`<== ${t.id}: ${record!.status} (${seconds} s)${why ? `: ${why}` : ""}`, "stderr");
     }
+    return record!;
   };
 
   const worker = async (slot: number): Promise<void> => {

@@ -16,6 +16,8 @@ export interface TrialJob {
   resultsDir: string;
   /** Absolute path where the trial's record must end up: `<resultsDir>/trials/<id>.json`. */
   recordPath: string;
+  /** Keep the trial's model beside its record (`trials/<id>.model/`). */
+  saveModel: boolean;
   /** Worker slot, 0 to jobs - 1: which share of the CPUs the trial may use. */
   slot: number;
 }

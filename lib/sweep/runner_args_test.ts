@@ -10,6 +10,7 @@ const job = {
   args,
   resultsDir: "/tmp/res",
   recordPath: `/tmp/res/trials/${trialId(args)}.json`,
+  saveModel: false,
   slot: 1,
 };
 
@@ -53,7 +54,13 @@ Deno.test("docker run: isolated, limited, pinned per slot, labelled, results mou
     "--limit-train=512",
     "--data-dir=/data/mnist",
     `--out=/results/trials/${job.id}.json`,
+    `--checkpoint-dir=/results/checkpoints/${job.id}`,
   ]);
+  // With --save-model the model goes beside the record, as the container sees it.
+  assert.equal(
+    runner.runArgs({ ...job, saveModel: true }, "mnist-x").at(-1),
+    `--save-model=/results/trials/${job.id}.model`,
+  );
 });
 
 Deno.test("local run: a deno subprocess of scripts/train.ts, taskset when pinned", () => {
@@ -61,7 +68,14 @@ Deno.test("local run: a deno subprocess of scripts/train.ts, taskset when pinned
   const argv = plain.commandLine(job);
   assert.equal(argv[0], Deno.execPath());
   assert.deepEqual(argv.slice(1, 4), ["run", "--allow-all", "/repo/scripts/train.ts"]);
-  assert.equal(argv.at(-1), `--out=${job.recordPath}`);
+  assert.deepEqual(argv.slice(-2), [
+    `--out=${job.recordPath}`,
+    `--checkpoint-dir=/tmp/res/checkpoints/${job.id}`,
+  ]);
+  assert.equal(
+    plain.commandLine({ ...job, saveModel: true }).at(-1),
+    `--save-model=/tmp/res/trials/${job.id}.model`,
+  );
   const pinned = new LocalRunner({ root: "/repo", gitCommit: null, cpusets: ["0", "1"] });
   assert.deepEqual(pinned.commandLine(job).slice(0, 3), ["taskset", "-c", "1"]);
 });

@@ -242,3 +242,59 @@ export async function caseLockAndInterrupt(o: CaseOptions): Promise<void> {
     await Deno.remove(dir, { recursive: true });
   }
 }
+
+/** Flags of a 3-epoch trial whose epochs take a few seconds each. */
+const THREE = ["--epochs", "3", "--limit-train", "1024", "--limit-test", "256"];
+const THREE_ID = "e3_b128_lr1_g0.7_s1_n1024_t256";
+
+/**
+ * A trial stopped (sweep Ctrl-C) in epoch 3 resumes after epoch 2 when the sweep runs again;
+ * one killed (-9) in epoch 2 is retried (`--retries 1`) from epoch 1's checkpoint; the
+ * checkpoints are gone once the records say ok.
+ */
+export async function caseStopKillResume(
+  o: CaseOptions & { kill: (name: string) => Promise<void> },
+): Promise<void> {
+  const dir = await tempResults();
+  const checkpoints = join(dir, "checkpoints");
+  try {
+    const base = ["--runner", o.runner, "--results", dir, ...THREE.slice(2)];
+    const live = startSweep([...base, "--grid", "epochs=3"]);
+    await live.waitFor("Epoch 02/3", 300_000);
+    live.child.kill("SIGINT");
+    const stopped = await live.done;
+    assert.equal(stopped.code, 130, stopped.stdout + stopped.stderr);
+    const interrupted = (await recordsIn(dir)).get(THREE_ID)!;
+    assert.equal(interrupted.status, "interrupted");
+    const done = interrupted.epochs.length;
+    assert.ok(done === 2, `stopped after ${done} epochs`);
+
+    const again = await sweep([...base, "--grid", "epochs=3"]);
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    assert.match(
+      again.stderr + again.stdout,
+      new RegExp(`resuming from \\S+/checkpoints/${THREE_ID}/checkpoint\\.bin after epoch 2 of 3`),
+    );
+    const resumed = (await recordsIn(dir)).get(THREE_ID)!;
+    assert.equal(resumed.status, "ok");
+    assert.deepEqual(resumed.resumed?.map((r) => r.afterEpoch), [2]);
+    assert.deepEqual(resumed.epochs.slice(0, 2), interrupted.epochs, "epochs 1-2 as measured");
+    assert.deepEqual([...Deno.readDirSync(checkpoints)], [], "checkpoint removed once ok");
+
+    // Killed with SIGKILL in epoch 2: failed, retried from epoch 1's checkpoint.
+    const kill = startSweep([...base, "--epochs", "3", "--grid", "seed=2", "--retries", "1"]);
+    await kill.waitFor("Epoch 01/3", 300_000);
+    const name = kill.output().match(/running as (.+)/)![1];
+    await o.kill(name);
+    const end = await kill.done;
+    assert.equal(end.code, 0, end.stdout + end.stderr);
+    assert.match(end.stderr, /: failed \([\d.]+ s\): exit code (137|null)/);
+    assert.match(end.stdout, /retry 1\/1 of e3_b128_lr1_g0\.7_s2_n1024_t256/);
+    const retried = (await recordsIn(dir)).get("e3_b128_lr1_g0.7_s2_n1024_t256")!;
+    assert.equal(retried.status, "ok");
+    assert.equal(retried.epochs.length, 3);
+    assert.deepEqual(retried.resumed?.map((r) => r.afterEpoch), [1]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}

@@ -16,13 +16,18 @@ export function epochLine(m: EpochMetrics, epochs: number): string {
     `epoch_time=${m.epochTime.toFixed(2)}s`;
 }
 
+/** `val_loss=0.0441 val_acc=98.57%`, as in the "Final results" block. */
+export function valMetrics(loss: number, acc: number): string {
+  return `val_loss=${loss.toFixed(4)} val_acc=${pct(acc)}`;
+}
+
 /** The "Final results" block, preceded by an empty line, as in the reference log. */
 export function finalBlock(t: TrialTotals): string {
   return [
     "",
     "Final results:",
     `train_loss=${t.trainLoss.toFixed(4)} train_acc=${pct(t.trainAcc)}`,
-    `val_loss=${t.valLoss.toFixed(4)} val_acc=${pct(t.valAcc)}`,
+    valMetrics(t.valLoss, t.valAcc),
     `total_time=${t.totalTime.toFixed(2)}s for ${t.epochsDone} epochs`,
   ].join("\n");
 }

@@ -5,7 +5,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { Adadelta, reseedDropout, trainableVariables } from "../model/mod.ts";
+import { Adadelta, type FlatState, reseedDropout, trainableVariables } from "../model/mod.ts";
 import { batchCount, type Mnist, orderedBatches, Rng, shuffledBatches } from "../data/mod.ts";
 import type { EpochMetrics } from "../record/mod.ts";
 import { peakRssBytes } from "./memory.ts";
@@ -19,6 +19,25 @@ export interface TrainOptions {
   gamma: number;
   seed: number;
   testBatchSize: number;
+  /** Continue from this state (a checkpoint's) instead of from epoch 1. */
+  resume?: TrainState | null;
+}
+
+/**
+ * Everything the loop carries from one epoch to the next: with it, training continues exactly
+ * as if it had never stopped (same shuffles, dropout masks, updates, numbers).
+ */
+export interface TrainState {
+  /** The finished epochs' metrics, as measured then. */
+  epochs: EpochMetrics[];
+  /** Learning rate of the next epoch (StepLR's position). */
+  lr: number;
+  /** State of the generator behind shuffling and every dropout mask. */
+  rngState: number;
+  /** Trainable variables' values, in layer order. */
+  weights: Float32Array[];
+  /** Adadelta's running averages, one per variable. */
+  optimizer: FlatState[];
 }
 
 /** Progress within an epoch, reported after every training batch. */
@@ -36,6 +55,8 @@ export interface BatchProgress {
 export interface TrainCallbacks {
   onBatch?: (p: BatchProgress) => void;
   onEpoch?: (m: EpochMetrics) => void;
+  /** Called (and awaited) after every epoch, before `onEpoch`, with the state to continue from. */
+  onState?: (state: TrainState) => Promise<void>;
   /** When aborted, the loop stops at the next batch with status `interrupted`. */
   signal?: AbortSignal;
 }
@@ -80,9 +101,30 @@ export function evaluate(
   return { loss: lossSum / split.count, acc: correct / split.count };
 }
 
+/** Puts a saved {@link TrainState} back into the variables, optimizer and generator. */
+function restoreState(vars: tf.Variable[], optimizer: Adadelta, rng: Rng, state: TrainState) {
+  if (state.weights.length !== vars.length || state.optimizer.length !== vars.length) {
+    throw new Error(
+      `resume: the state holds ${state.weights.length} variables, not ${vars.length}`,
+    );
+  }
+  vars.forEach((v, i) => {
+    if (state.weights[i].length !== v.size) {
+      throw new Error(
+        `resume: variable ${v.name} has ${v.size} values, the state ${state.weights[i].length}`,
+      );
+    }
+    tf.tidy(() => v.assign(tf.tensor(state.weights[i], v.shape, "float32")));
+  });
+  optimizer.setState(vars, state.optimizer);
+  optimizer.learningRate = state.lr;
+  rng.state = state.rngState;
+}
+
 /**
  * Trains `model` on `data.train`, evaluating on `data.test` after each epoch. The learning
- * rate is multiplied by `gamma` after every epoch (StepLR with step 1).
+ * rate is multiplied by `gamma` after every epoch (StepLR with step 1). With `options.resume`
+ * it continues after the state's last epoch, bit for bit as if it had never stopped.
  */
 export async function train(
   model: tf.LayersModel,
@@ -95,8 +137,13 @@ export async function train(
   const optimizer = new Adadelta(options.lr);
   const epochs: EpochMetrics[] = [];
   const batches = batchCount(data.train.count, options.batchSize);
+  const resume = options.resume;
+  if (resume) {
+    restoreState(vars, optimizer, rng, resume);
+    epochs.push(...resume.epochs);
+  }
   try {
-    for (let epoch = 1; epoch <= options.epochs; epoch++) {
+    for (let epoch = epochs.length + 1; epoch <= options.epochs; epoch++) {
       const lr = optimizer.learningRate;
       const t0 = performance.now();
       let lossSum = 0;
@@ -145,6 +192,16 @@ export async function train(
         peakRssBytes: peakRssBytes(),
       };
       epochs.push(metrics);
+      // The state first: once an epoch's line is out, the epoch is saved.
+      if (callbacks.onState) {
+        await callbacks.onState({
+          epochs: [...epochs],
+          lr: optimizer.learningRate,
+          rngState: rng.state,
+          weights: vars.map((v) => Float32Array.from(v.dataSync() as Float32Array)),
+          optimizer: optimizer.getState(vars),
+        });
+      }
       callbacks.onEpoch?.(metrics);
       await breathe();
       if (callbacks.signal?.aborted) return { status: "interrupted", epochs, divergence: null };

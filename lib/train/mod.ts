@@ -7,8 +7,19 @@
 
 export { collectEnvironment, cpuModel, gitCommit } from "./environment.ts";
 export { fusedStepFor } from "./fused_step.ts";
-export { epochLine, finalBlock, progressLine, totalsOf } from "./log.ts";
-export { type BatchProgress, evaluate, train } from "./loop.ts";
+export {
+  type Checkpoint,
+  CheckpointError,
+  type CheckpointIdentity,
+  checkpointPath,
+  fingerprint,
+  identityDifference,
+  readCheckpoint,
+  type Resume,
+  writeCheckpoint,
+} from "./checkpoint.ts";
+export { epochLine, finalBlock, progressLine, totalsOf, valMetrics } from "./log.ts";
+export { type BatchProgress, evaluate, train, type TrainState } from "./loop.ts";
 export { peakRssBytes } from "./memory.ts";
 export { countCorrect, evalBatch, nllLoss, tapeTrainStep, trainStep } from "./step.ts";
 export { EXIT, Trial, TrialFailure } from "./trial.ts";

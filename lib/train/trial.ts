@@ -24,7 +24,17 @@ import {
   writeFileAtomic,
   writeFileAtomicSync,
 } from "../record/mod.ts";
-import { type BatchProgress, train } from "./loop.ts";
+import { type BatchProgress, train, type TrainState } from "./loop.ts";
+import {
+  CheckpointError,
+  type CheckpointIdentity,
+  checkpointPath,
+  fingerprint,
+  identityDifference,
+  readCheckpoint,
+  type Resume,
+  writeCheckpoint,
+} from "./checkpoint.ts";
 import { epochLine, finalBlock, totalsOf } from "./log.ts";
 
 /** Exit codes of a trial. */
@@ -61,7 +71,9 @@ function printFrame(id: string, json: string): void {
 export class Trial {
   readonly cli: TrialCli;
   readonly recordPath: string;
-  readonly startedAt = new Date().toISOString();
+  /** When the trial first started (a resumed trial keeps its first start). */
+  startedAt = new Date().toISOString();
+  #resumes: Resume[] = [];
   #epochs: EpochMetrics[] = [];
   #backend = "none";
   #threads = 0;
@@ -98,6 +110,7 @@ export class Trial {
       environment: collectEnvironment(this.#backend, this.#threads, this.#library),
       startedAt: this.startedAt,
       endedAt: new Date().toISOString(),
+      ...(this.#resumes.length > 0 ? { resumed: this.#resumes } : {}),
     };
   }
 
@@ -107,6 +120,60 @@ export class Trial {
     await writeFileAtomic(this.recordPath, json);
     this.#written = true;
     printFrame(record.id, json);
+  }
+
+  /**
+   * Reads the checkpoint directory: a checkpoint of this trial is resumed from (its epochs'
+   * lines printed again), one of another trial refused ({@link UsageError}).
+   */
+  async #resume(
+    io: TrialIo,
+    identity: CheckpointIdentity,
+  ): Promise<{ identity: CheckpointIdentity; fingerprint: string; state: TrainState | null }> {
+    const dir = this.cli.checkpointDir!;
+    const print = await fingerprint(identity);
+    let saved;
+    try {
+      saved = await readCheckpoint(dir);
+    } catch (err) {
+      if (err instanceof CheckpointError) throw new UsageError(err.message);
+      throw err;
+    }
+    if (saved === null) return { identity, fingerprint: print, state: null };
+    if (saved.header.fingerprint !== print) {
+      const why = identityDifference(saved.header.identity, identity) ?? "another trial";
+      throw new UsageError(
+        `--checkpoint-dir ${dir} holds the checkpoint of another trial (${why}); ` +
+          "use another directory or delete it",
+      );
+    }
+    const done = saved.state.epochs.length;
+    this.startedAt = saved.header.startedAt;
+    this.#resumes = [...saved.header.resumes, { afterEpoch: done, at: new Date().toISOString() }];
+    io.info(
+      done >= this.cli.args.epochs
+        ? `checkpoint ${checkpointPath(dir)} has all ${done} epochs: nothing left to train`
+        : `resuming from ${checkpointPath(dir)} after epoch ${done} of ${this.cli.args.epochs}`,
+    );
+    for (const m of saved.state.epochs) {
+      this.#epochs.push(m);
+      io.out(epochLine(m, this.cli.args.epochs));
+    }
+    return { identity, fingerprint: print, state: saved.state };
+  }
+
+  /** Writes the checkpoint after an epoch. */
+  async #checkpoint(
+    c: { identity: CheckpointIdentity; fingerprint: string },
+    state: TrainState,
+  ): Promise<void> {
+    await writeCheckpoint(this.cli.checkpointDir!, {
+      version: 1,
+      fingerprint: c.fingerprint,
+      identity: c.identity,
+      startedAt: this.startedAt,
+      resumes: this.#resumes,
+    }, state);
   }
 
   /** Writes an `interrupted` record at once (second Ctrl-C); no-op once a record exists. */
@@ -144,8 +211,15 @@ export class Trial {
         `training on ${this.#data.train.count} images, testing on ${this.#data.test.count}, ` +
           `backend ${backend.name}, ${backend.threads} threads`,
       );
+      const checkpoint = this.cli.checkpointDir === null ? null : await this.#resume(io, {
+        args,
+        data: this.#data.files,
+        backend: backend.name,
+        threads: backend.threads,
+      });
       const model = createModel(args.seed);
-      const outcome = await train(model, this.#data, args, {
+      const outcome = await train(model, this.#data, { ...args, resume: checkpoint?.state }, {
+        onState: checkpoint ? (state) => this.#checkpoint(checkpoint, state) : undefined,
         signal: io.signal,
         onBatch: io.progress,
         onEpoch: (m) => {
