@@ -3,22 +3,16 @@
  * @module
  */
 
-import {
-  BENCH_HELP,
-  BenchUsageError,
-  formatBenchTable,
-  parseBenchArgs,
-  runBench,
-} from "../lib/bench/mod.ts";
+import { BENCH_HELP, formatBenchTable, parseBenchArgs, runBench } from "../lib/bench/mod.ts";
 import { writeFileAtomic } from "../lib/record/mod.ts";
-import { scriptArgs } from "../lib/cli.ts";
+import { scriptArgs, UsageError } from "../lib/cli.ts";
 
 async function main(argv: string[]): Promise<number> {
   let opts;
   try {
     opts = parseBenchArgs(argv);
   } catch (e) {
-    if (e instanceof BenchUsageError) {
+    if (e instanceof UsageError) {
       console.error(`error: ${e.message}`);
       return 2;
     }

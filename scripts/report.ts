@@ -7,6 +7,7 @@
 import { dirname, join, relative } from "node:path";
 import {
   buildReport,
+  duplicateCells,
   findGrids,
   loadResults,
   selectTrials,
@@ -60,6 +61,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const input = await loadResults(dir);
   for (const warning of input.warnings) console.error(`warning: ${warning}`);
+  for (const line of duplicateCells(input.records, includeSubsets)) {
+    console.error(`warning: several records for one trial: ${line}`);
+  }
   if (values.format !== "md") {
     if (input.records.length === 0) {
       console.error(`report: no usable trial record in ${join(dir, "trials")}; nothing printed`);

@@ -9,6 +9,18 @@ import { ARG_SPECS } from "../lib/record/mod.ts";
 import { sweepCommand } from "../lib/sweep/mod.ts";
 import { parseScriptFlags } from "../lib/cli.ts";
 
+/** Words joined into lines of at most `width` characters, each line indented. */
+function wrap(words: string[], width: number, indent: string): string {
+  const lines = [indent];
+  for (const w of words) {
+    const last = lines.length - 1;
+    if (lines[last].length > indent.length && lines[last].length + 1 + w.length > width) {
+      lines.push(indent + w);
+    } else lines[last] += (lines[last].length > indent.length ? " " : "") + w;
+  }
+  return lines.join("\n");
+}
+
 const HELP = `Usage: deno task sweep [-- FLAGS]      (epochs, lr, batch: one preset)
 
 Runs hyper-parameter sweeps, one fresh Docker container (or deno process) per trial.
@@ -51,9 +63,9 @@ Running:
                        (without it, nodes use their local image: fine on a one-node swarm)
   --help               this text
 
-Trial flags, passed to every trial (see deno task train --help):
-  --epochs --batch-size --lr --gamma --seed --test-batch-size --limit-train --limit-test
-  --data-dir (mounted read-only into containers) --backend --threads
+Trial flags, passed to every trial and checked as the trial checks them, like --grid values
+(see deno task train --help; --data-dir is mounted read-only into containers):
+${wrap(ARG_SPECS.map((s) => `--${s.flag}`), 90, "  ")}
 
 Ctrl-C stops the running trials (recorded as interrupted) and exits 130; a failed trial is
 recorded as failed and the sweep goes on, then exits 1.`;

@@ -5,16 +5,26 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { parseFlags, UsageError } from "../cli.ts";
 import * as tf from "@tensorflow/tfjs";
 import {
   BENCH_SCHEMA_VERSION,
   type BenchEntry,
+  type BenchFloor,
   type BenchRecord,
   type BenchStep,
+  cpuModel,
+  epochRatio,
   type EpochRuns,
+  median,
 } from "../record/mod.ts";
-import { type BackendName, BACKENDS, hardwareWebgpuAvailable, setupBackend } from "../blas/mod.ts";
+import {
+  type BackendName,
+  BACKENDS,
+  blasConfig,
+  hardwareWebgpuAvailable,
+  setupBackend,
+} from "../blas/mod.ts";
 import {
   loadMnist,
   type Mnist,
@@ -24,8 +34,9 @@ import {
   shuffledBatches,
 } from "../data/mod.ts";
 import { Adadelta, createModel, reseedDropout, trainableVariables } from "../model/mod.ts";
-import { cpuModel, evalBatch, peakRssBytes, trainStep } from "../train/mod.ts";
+import { evalBatch, peakRssBytes, trainStep } from "../train/mod.ts";
 import { benchEpochs } from "./epoch.ts";
+import { cpuFeatures, floorMs, measureSgemm, stepFlops } from "./floor.ts";
 
 /** Training images in one epoch and the batch size the epoch projection assumes. */
 export const EPOCH_TRAIN_IMAGES = 60_000;
@@ -37,7 +48,8 @@ export const BENCH_HELP = `Usage: deno task bench [flags]
 
 Times one training step of the reference CNN (forward, backward, Adadelta) on real MNIST
 batches, the 10k-image test pass and peak RSS, per backend, and projects one epoch
-(60k train at batch 128 + test pass).
+(60k train at batch 128 + test pass). With blas: the CPU's vector instruction sets, the
+kernel OpenBLAS chose, and the floor (step FLOPs / sgemm GFLOP/s measured in the run).
 
 Flags:
   --backends LIST      comma-separated: ${BACKENDS.filter((b) => b !== "auto").join(", ")}
@@ -53,9 +65,6 @@ Flags:
                        (../shared/anchors/torch_mnist.py), alternating; prints the medians
   --out FILE           write the bench record (JSON) to FILE, atomically
   --help               show this help`;
-
-/** Bad command-line input for the bench (the script exits 2 with its message). */
-export class BenchUsageError extends Error {}
 
 /** Resolved bench flags. */
 export interface BenchOptions {
@@ -73,34 +82,24 @@ export interface BenchOptions {
 
 function positiveInt(flag: string, text: string): number {
   if (!/^[0-9]+$/.test(text) || Number(text) < 1) {
-    throw new BenchUsageError(`${flag} must be a positive integer, got "${text}"`);
+    throw new UsageError(`${flag} must be a positive integer, got "${text}"`);
   }
   return Number(text);
 }
 
-/** Parses bench flags; throws {@link BenchUsageError} with a one-line message on bad input. */
+/** Parses bench flags; throws {@link UsageError} with a one-line message on bad input. */
 export function parseBenchArgs(argv: string[]): BenchOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        backends: { type: "string" },
-        steps: { type: "string" },
-        threads: { type: "string" },
-        "batch-sizes": { type: "string" },
-        "data-dir": { type: "string" },
-        "vs-pytorch": { type: "boolean" },
-        epochs: { type: "string" },
-        out: { type: "string" },
-        help: { type: "boolean" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (e) {
-    throw new BenchUsageError(`${(e as Error).message.split("\n")[0]} (see --help)`);
-  }
+  const values = parseFlags({
+    backends: { type: "string" },
+    steps: { type: "string" },
+    threads: { type: "string" },
+    "batch-sizes": { type: "string" },
+    "data-dir": { type: "string" },
+    "vs-pytorch": { type: "boolean" },
+    epochs: { type: "string" },
+    out: { type: "string" },
+    help: { type: "boolean" },
+  }, argv);
   let backends: BackendName[] | null = null;
   if (values.backends !== undefined) {
     backends = values.backends.split(",").map((b) => b.trim()).filter((b) =>
@@ -109,7 +108,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     const accepted = BACKENDS.filter((b) => b !== "auto") as readonly string[];
     const bad = backends.find((b) => !accepted.includes(b));
     if (bad !== undefined || backends.length === 0) {
-      throw new BenchUsageError(
+      throw new UsageError(
         `--backends: unknown backend "${bad ?? ""}": expected a list of ${accepted.join(", ")}`,
       );
     }
@@ -128,14 +127,6 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     out: values.out ?? null,
     help: values.help ?? false,
   };
-}
-
-/** Median of a non-empty list (mean of the two middle values for an even count). */
-export function median(xs: readonly number[]): number {
-  if (xs.length === 0) throw new RangeError("median of an empty list");
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
 /**
@@ -309,9 +300,17 @@ export async function runBench(
   }
   const data = await loadMnist({ dataDir: opts.dataDir });
   const entries: BenchEntry[] = [];
+  let floor: BenchFloor | undefined;
+  let blas: string | null | undefined;
   for (const name of backends) {
     if (name === "cpu") log("note: cpu runs 1 step per batch size (about 500 s at batch 128)");
-    entries.push(await benchBackend(name, data, opts, log));
+    const entry = await benchBackend(name, data, opts, log);
+    if (name === "blas") {
+      blas = blasConfig();
+      floor = benchFloor(entry.threads, opts.batchSizes);
+      log(formatFloor(floor));
+    }
+    entries.push(entry);
   }
   if (opts.vsPytorch) {
     const torch = await benchPytorch(opts, log);
@@ -332,18 +331,41 @@ export async function runBench(
       cores: navigator.hardwareConcurrency,
       os: Deno.build.os,
       arch: Deno.build.arch,
+      cpuFeatures: cpuFeatures(),
+      ...(blas !== undefined ? { blas } : {}),
     },
     entries,
+    ...(floor ? { floor } : {}),
     ratioVsPytorch: ratiosVsPytorch(entries),
     ...(epochs ? { epochs, epochRatioVsPytorch: epochRatio(epochs) } : {}),
   };
 }
 
-/** Median blas epoch over median PyTorch epoch; null unless both ran. */
-export function epochRatio(runs: EpochRuns[]): number | null {
-  const ours = runs.find((r) => r.name === "blas"), torch = runs.find((r) => r.name === "pytorch");
-  if (!ours?.seconds.length || !torch?.seconds.length) return null;
-  return median(ours.seconds) / median(torch.seconds);
+/** Measures sgemm on `threads` BLAS threads and the floor it sets at each batch size. */
+export function benchFloor(threads: number, batchSizes: number[]): BenchFloor {
+  const speed = measureSgemm(threads);
+  return {
+    sgemmGflops: speed.gflops,
+    size: speed.size,
+    threads: speed.threads,
+    steps: batchSizes.map((batchSize) => {
+      const flops = stepFlops(batchSize);
+      return { batchSize, gflop: flops / 1e9, ms: floorMs(flops, speed.gflops) };
+    }),
+  };
+}
+
+/** One line: the measured sgemm speed and the floor per batch size. */
+export function formatFloor(floor: BenchFloor): string {
+  const sizes = floor.steps.map((s) => s.batchSize).join("/");
+  return `floor: sgemm ${floor.sgemmGflops.toFixed(1)} GFLOP/s (${floor.size}^3, ` +
+    `${floor.threads} threads); step ${floor.steps.map((s) => s.gflop.toFixed(2)).join("/")} ` +
+    `GFLOP -> ${floor.steps.map((s) => s.ms.toFixed(1)).join("/")} ms/step @${sizes}`;
+}
+
+/** A step time as a multiple of the floor; null when the step was not measured. */
+function timesFloor(ms: number | null, floorMs: number): number | null {
+  return ms === null ? null : ms / floorMs;
 }
 
 function fmt(x: number | null, digits: number, unit = ""): string {
@@ -361,6 +383,8 @@ export function formatBenchTable(record: BenchRecord, batchSizes: number[]): str
     "projected epoch",
     "peak RSS",
   ];
+  const floor = record.floor?.steps.find((s) => s.batchSize === Math.max(...batchSizes));
+  if (floor) head.push(`x floor @${floor.batchSize}`);
   const rows = record.entries.map((e) => [
     `${e.name} (${e.version})`,
     String(e.threads),
@@ -372,8 +396,13 @@ export function formatBenchTable(record: BenchRecord, batchSizes: number[]): str
     fmt(e.testPassSeconds, 2, " s"),
     fmt(e.projectedEpochSeconds, 1, " s"),
     e.peakRssBytes === null ? "-" : `${(e.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
+    ...(floor ? [fmt(timesFloor(msAt(e, floor.batchSize), floor.ms), 2)] : []),
   ]);
   const lines = [head, head.map(() => "---"), ...rows].map((r) => `| ${r.join(" | ")} |`);
+  const { cpuFeatures: features, blas } = record.machine;
+  if (features?.length) lines.push("", `CPU: ${record.machine.cpu} (${features.join(" ")})`);
+  if (blas) lines.push(`BLAS: ${blas}`);
+  if (record.floor) lines.push(formatFloor(record.floor));
   if (record.ratioVsPytorch) {
     for (const [name, ratio] of Object.entries(record.ratioVsPytorch)) {
       lines.push("", `${name} / pytorch projected epoch: ${ratio.toFixed(2)}`);
@@ -391,6 +420,14 @@ export function formatBenchTable(record: BenchRecord, batchSizes: number[]): str
     );
     if (record.epochRatioVsPytorch) {
       lines.push("", `blas / pytorch whole epoch: ${record.epochRatioVsPytorch.toFixed(2)}`);
+    }
+    for (const r of record.epochs) {
+      const projected = record.entries.find((e) => e.name === r.name)?.projectedEpochSeconds;
+      if (projected) {
+        lines.push(
+          `${r.name} whole epoch / projected epoch: ${(median(r.seconds) / projected).toFixed(2)}`,
+        );
+      }
     }
   }
   return lines.join("\n");

@@ -1,24 +1,9 @@
 import assert from "node:assert/strict";
-import {
-  BenchUsageError,
-  epochRatio,
-  formatBenchTable,
-  median,
-  parseBenchArgs,
-  projectEpochSeconds,
-  ratiosVsPytorch,
-} from "./bench.ts";
-import type { BenchEntry, BenchRecord } from "../record/mod.ts";
+import { UsageError } from "../cli.ts";
+import { formatBenchTable, parseBenchArgs, projectEpochSeconds, ratiosVsPytorch } from "./bench.ts";
+import { type BenchEntry, type BenchRecord, epochRatio } from "../record/mod.ts";
 import { ANCHOR_SCRIPT, benchEpochs, pytorchOneEpoch } from "./epoch.ts";
 import { loadMnist, packageDataDir } from "../data/mod.ts";
-
-Deno.test("median of odd and even counts, unsorted input left alone", () => {
-  const xs = [5, 1, 3];
-  assert.equal(median(xs), 3);
-  assert.deepEqual(xs, [5, 1, 3]);
-  assert.equal(median([4, 1, 3, 2]), 2.5);
-  assert.throws(() => median([]), RangeError);
-});
 
 Deno.test("epoch projection: ceil(60000/128) = 469 steps plus the test pass", () => {
   const close = (a: number | null, b: number) =>
@@ -72,7 +57,7 @@ Deno.test("bench flags: bad values give one-line usage errors naming the flag", 
   ];
   for (const [argv, re] of cases) {
     assert.throws(() => parseBenchArgs(argv), (e: Error) => {
-      assert.ok(e instanceof BenchUsageError, argv.join(" "));
+      assert.ok(e instanceof UsageError, argv.join(" "));
       assert.match(e.message, re);
       assert.ok(!e.message.includes("\n"));
       return true;
@@ -146,6 +131,17 @@ Deno.test("whole epochs: medians, ratio and the printed table", () => {
   assert.match(table, /\| blas \| 30\.00, 20\.00, 25\.00 \| 25\.00 s \| 98\.50 % \|/);
   assert.match(table, /\| pytorch \| 40\.00, 50\.00 \| 45\.00 s \| 98\.00 % \|/);
   assert.match(table, /blas \/ pytorch whole epoch: 0\.56/);
+  // Without step entries there is no projection to set the epochs against.
+  assert.doesNotMatch(table, /projected epoch:/);
+  const withSteps = benchRecord({
+    entries: [entry("blas", 100, 2), entry("pytorch", 200, 4)],
+    epochs,
+    epochRatioVsPytorch: epochRatio(epochs),
+  });
+  const both = formatBenchTable(withSteps, [128]);
+  // Projected: 469 steps x 100 ms + 2 s = 48.9 s; 469 x 200 ms + 4 s = 97.8 s.
+  assert.match(both, /^blas whole epoch \/ projected epoch: 0\.51$/m);
+  assert.match(both, /^pytorch whole epoch \/ projected epoch: 0\.46$/m);
 });
 
 Deno.test("whole epochs: a missing anchor script is named, not fatal", async () => {

@@ -4,12 +4,5 @@
  * @module
  */
 
-export {
-  BENCH_HELP,
-  BenchUsageError,
-  epochRatio,
-  formatBenchTable,
-  median,
-  parseBenchArgs,
-  runBench,
-} from "./bench.ts";
+export { BENCH_HELP, formatBenchTable, parseBenchArgs, runBench } from "./bench.ts";
+export type { BenchOptions } from "./bench.ts";

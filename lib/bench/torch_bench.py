@@ -1,6 +1,6 @@
 """PyTorch side of `deno task bench -- --vs-pytorch`: times training steps of the reference
 CNN (same model, Adadelta, NLL) on real MNIST batches and one test pass, prints one JSON
-object on stdout. Usage: bench_torch.py IDX_DIR STEPS BATCH_SIZES THREADS [WARMUP]
+object on stdout. Usage: torch_bench.py IDX_DIR STEPS BATCH_SIZES THREADS [WARMUP]
 (BATCH_SIZES comma separated, e.g. 32,64,128)."""
 import json, resource, sys, time
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F

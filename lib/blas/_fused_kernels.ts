@@ -81,7 +81,7 @@ function lastConv(layout: Layout, n: number) {
 }
 
 /** Where each thread's partial sums sit in {@link Context.sums}. */
-interface SumSlots {
+export interface SumSlots {
   /** Per convolution: bias gradient (channels). */
   conv: number[];
   /** Per dense layer: bias gradient (units). */

@@ -22,13 +22,11 @@ export {
 } from "./_fused_kernels.ts";
 export { BLAS_RELU_BIAS_GRAD } from "./kernels/relu_grad.ts";
 export { alloc } from "./kernels/util.ts";
-export { blasThreads, setThreads } from "./openblas.ts";
+export { blasConfig, blasThreads, setThreads, sgemm } from "./openblas.ts";
 
-/** Backend names accepted by {@link setupBackend} (and the CLI's `--backend`). */
-export const BACKENDS = ["auto", "blas", "tensorflow", "webgpu", "cpu"] as const;
-
-/** One of {@link BACKENDS}. */
-export type BackendName = typeof BACKENDS[number];
+// The backend names are a trial argument: defined with the others in lib/record/.
+import { type BackendName, BACKENDS } from "../record/mod.ts";
+export { type BackendName, BACKENDS };
 
 /** Options of {@link setupBackend}. */
 export interface SetupOptions {
@@ -92,7 +90,7 @@ async function setupTensorflow(threads: number, log: (line: string) => void) {
   return { name: "tensorflow", threads, library: null };
 }
 
-interface AdapterLike {
+export interface AdapterLike {
   isFallbackAdapter?: boolean;
   info?: {
     isFallbackAdapter?: boolean;
@@ -187,3 +185,4 @@ export async function hardwareWebgpuAvailable(): Promise<boolean> {
     return false;
   }
 }
+export type { DenseLayout, SumSlots } from "./_fused_kernels.ts";

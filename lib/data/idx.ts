@@ -6,9 +6,9 @@
  */
 
 /** Magic number of an IDX file of unsigned bytes with one dimension (labels). */
-export const LABELS_MAGIC = 2049;
+const LABELS_MAGIC = 2049;
 /** Magic number of an IDX file of unsigned bytes with three dimensions (images). */
-export const IMAGES_MAGIC = 2051;
+const IMAGES_MAGIC = 2051;
 
 /** Error for a file that is not the IDX file it should be; the message names the file. */
 export class IdxError extends Error {
@@ -77,26 +77,4 @@ export function parseImages(
     );
   }
   return { count, rows, cols, pixels: bytes.subarray(16) };
-}
-
-/** Encodes labels as an IDX file (used by tests and tools that write subsets). */
-export function encodeLabels(labels: Uint8Array): Uint8Array {
-  const out = new Uint8Array(8 + labels.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, LABELS_MAGIC, false);
-  view.setUint32(4, labels.length, false);
-  out.set(labels, 8);
-  return out;
-}
-
-/** Encodes images (row-major bytes) as an IDX file. */
-export function encodeImages(images: IdxImages): Uint8Array {
-  const out = new Uint8Array(16 + images.pixels.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, IMAGES_MAGIC, false);
-  view.setUint32(4, images.count, false);
-  view.setUint32(8, images.rows, false);
-  view.setUint32(12, images.cols, false);
-  out.set(images.pixels, 16);
-  return out;
 }

@@ -1,13 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  encodeImages,
-  encodeLabels,
-  IdxError,
-  IMAGES_MAGIC,
-  LABELS_MAGIC,
-  parseImages,
-  parseLabels,
-} from "./idx.ts";
+import { IdxError, parseImages, parseLabels } from "./idx.ts";
+import { encodeImages, encodeLabels, IMAGES_MAGIC, LABELS_MAGIC } from "./idx_encode_test.ts";
 
 const images = {
   count: 3,

@@ -10,7 +10,8 @@ import {
   orderedBatches,
   shuffledBatches,
 } from "./mnist.ts";
-import { encodeImages, encodeLabels, IdxError } from "./idx.ts";
+import { IdxError } from "./idx.ts";
+import { encodeImages, encodeLabels } from "./idx_encode_test.ts";
 import { Rng } from "./rng.ts";
 
 /** Writes a small IDX data set (n train, m test) into a temporary directory. */

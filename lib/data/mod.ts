@@ -21,3 +21,5 @@ export {
   type Split,
 } from "./mnist.ts";
 export { Rng } from "./rng.ts";
+export type { Batch, LoadOptions } from "./mnist.ts";
+export type { IdxImages } from "./idx.ts";

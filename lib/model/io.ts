@@ -32,7 +32,11 @@ export async function saveModel(model: tf.LayersModel, dir: string): Promise<voi
   }));
 }
 
-/** Loads a model saved by {@link saveModel} (or any single-shard tfjs layers model). */
+/**
+ * Loads a model saved by {@link saveModel} (or any single-shard tfjs layers model).
+ * @param dir the directory holding `model.json` and its weight files
+ * @returns the model, weights loaded
+ */
 export async function loadModel(dir: string): Promise<tf.LayersModel> {
   const json = JSON.parse(await Deno.readTextFile(`${dir}/model.json`));
   const manifest = json.weightsManifest as {

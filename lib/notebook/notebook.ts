@@ -12,12 +12,14 @@ import { IMAGE_SIZE, NUM_CLASSES, orderedBatches, type Split } from "../data/mod
 import {
   CHART_CONFIG,
   CHART_FONT,
+  CHART_SCHEMA,
   renderSvg,
   type Report,
   svgToPng,
   type VegaLiteSpec,
 } from "../report/mod.ts";
 import type { DatasetFile, EpochMetrics } from "../record/mod.ts";
+import { table } from "../markdown.ts";
 
 // ---- parameters ----
 
@@ -343,6 +345,7 @@ export function labelCounts(labels: ArrayLike<number>): number[] {
 
 // ---- the notebooks' own charts ----
 
+/** The schema named in the Jupyter bundle: front ends render the v5 MIME type. */
 const SCHEMA_V5 = "https://vega.github.io/schema/vega-lite/v5.json";
 
 /** Share of each digit in the training and test labels, as grouped bars (percent). */
@@ -363,7 +366,7 @@ export function labelDistributionChart(
     }))
   );
   return {
-    $schema: SCHEMA_V5,
+    $schema: CHART_SCHEMA,
     title: { text: "Label distribution", subtitle: "share of each digit in each split" },
     config: CHART_CONFIG,
     width: 420,
@@ -422,7 +425,7 @@ export function trainingLossChart(points: LossPoint[], epochs: number): VegaLite
     legend: { orient: "top" },
   };
   return {
-    $schema: SCHEMA_V5,
+    $schema: CHART_SCHEMA,
     title: { text: "Loss while training", subtitle: `${epochs} epoch${epochs === 1 ? "" : "s"}` },
     config: CHART_CONFIG,
     width: 420,
@@ -470,7 +473,7 @@ export function confusionChart(matrix: number[][], subtitle: string): VegaLiteSp
     axis: { labelAngle: 0 },
   });
   return {
-    $schema: SCHEMA_V5,
+    $schema: CHART_SCHEMA,
     title: { text: "Confusion matrix", subtitle },
     config: CHART_CONFIG,
     width: 340,
@@ -596,15 +599,9 @@ export async function showMarkdown(markdown: string): Promise<void> {
 
 // ---- tables and the report ----
 
-/** A Markdown table. Cells are written as given (escape `|` yourself). */
-export function markdownTable(header: string[], rows: (string | number)[][]): string {
-  const line = (cells: (string | number)[]) => `| ${cells.join(" | ")} |`;
-  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
-}
-
 /** The data set files as a Markdown table: name, size and SHA-256. */
 export function datasetFilesTable(files: DatasetFile[]): string {
-  return markdownTable(
+  return table(
     ["File", "Bytes", "SHA-256"],
     files.map((f) => [`\`${f.name}\``, f.bytes.toLocaleString("en-US"), `\`${f.sha256}\``]),
   );

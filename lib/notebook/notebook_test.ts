@@ -4,6 +4,7 @@ import * as vegaLite from "vega-lite";
 import { setupBackend } from "../blas/mod.ts";
 import { loadMnist, type Split } from "../data/mod.ts";
 import { createModel } from "../model/mod.ts";
+import { CHART_SCHEMA } from "../report/mod.ts";
 import {
   chartBundle,
   confusionChart,
@@ -261,6 +262,7 @@ Deno.test("the notebook charts compile with vega-lite and keep their data", () =
   for (const spec of specs) {
     // deno-lint-ignore no-explicit-any
     assert.ok(vegaLite.compile(spec as any).spec);
+    assert.equal(spec.$schema, CHART_SCHEMA, "the report's schema");
   }
   const conf = (specs[1].data as { values: { count: number }[] }).values;
   assert.equal(conf.length, 9);

@@ -10,11 +10,13 @@ export const BENCH_SCHEMA_VERSION = 1;
 
 /** Timing of one implementation at one batch size. */
 export interface BenchStep {
+  /** Images per step. */
   batchSize: number;
   /** Median wall milliseconds of one training step (forward, backward, optimizer). */
   msPerStep: number;
   /** All measured step times, milliseconds, in the order taken. */
   samplesMs: number[];
+  /** Training images per second at the median step time. */
   imagesPerSecond: number;
 }
 
@@ -24,7 +26,9 @@ export interface BenchEntry {
   name: string;
   /** Version string of what ran (tfjs version, torch version). */
   version: string;
+  /** Math threads it ran with. */
   threads: number;
+  /** One timing per batch size. */
   steps: BenchStep[];
   /** Seconds for a forward pass over the test set (10k images), or null if not measured. */
   testPassSeconds: number | null;
@@ -36,14 +40,31 @@ export interface BenchEntry {
 
 /** The whole bench document. */
 export interface BenchRecord {
+  /** {@link BENCH_SCHEMA_VERSION} of the layout. */
   schema: number;
+  /** Always `bench` (tells it from a trial record). */
   kind: "bench";
+  /** Start time, ISO 8601. */
   startedAt: string;
+  /** End time, ISO 8601. */
   endedAt: string;
-  machine: { cpu: string; cores: number; os: string; arch: string };
+  /** The machine it ran on. */
+  machine: {
+    cpu: string;
+    cores: number;
+    os: string;
+    arch: string;
+    /** Vector instruction sets of the CPU (avx2, avx512f, ...), when known. */
+    cpuFeatures?: string[];
+    /** OpenBLAS' build and the kernel it chose for this CPU, when blas ran. */
+    blas?: string | null;
+  };
+  /** One entry per implementation timed. */
   entries: BenchEntry[];
   /** Ours over PyTorch's projected epoch time, per backend, when PyTorch ran. */
   ratioVsPytorch: Record<string, number> | null;
+  /** The machine's sgemm speed in this run and the step time it allows, when blas ran. */
+  floor?: BenchFloor;
   /** Whole epochs side by side (`--epochs N`), when asked. */
   epochs?: EpochRuns[];
   /** Median whole epoch of blas over PyTorch's, when both ran `--epochs`. */
@@ -58,4 +79,38 @@ export interface EpochRuns {
   seconds: number[];
   /** Test accuracy after each epoch, as a fraction. */
   valAcc: number[];
+}
+
+/** Measured sgemm speed and the floor it sets on a training step (see `lib/bench/floor.ts`). */
+export interface BenchFloor {
+  /** Median GFLOP/s of a square sgemm of `size`, on `threads` BLAS threads. */
+  sgemmGflops: number;
+  size: number;
+  threads: number;
+  /** Per batch size: the step's GFLOP (direct convolution) and GFLOP / sgemmGflops in ms. */
+  steps: { batchSize: number; gflop: number; ms: number }[];
+}
+
+/**
+ * Median of a non-empty list (mean of the two middle values for an even count).
+ * @param xs the values
+ * @returns their median
+ * @throws {RangeError} for an empty list
+ */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) throw new RangeError("median of an empty list");
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/**
+ * Median blas epoch over median PyTorch epoch.
+ * @param runs the whole-epoch runs of a bench record
+ * @returns the ratio, or null unless both ran
+ */
+export function epochRatio(runs: EpochRuns[]): number | null {
+  const ours = runs.find((r) => r.name === "blas"), torch = runs.find((r) => r.name === "pytorch");
+  if (!ours?.seconds.length || !torch?.seconds.length) return null;
+  return median(ours.seconds) / median(torch.seconds);
 }

@@ -17,7 +17,8 @@
  */
 
 import { createHash } from "node:crypto";
-import { type TrialRecord, validateRecord } from "./record.ts";
+import type { TrialRecord } from "./record.ts";
+import { validateRecord } from "./validate.ts";
 
 /** What starts every frame line. */
 export const FRAME_TAG = "@@mnist-deno-record/1";

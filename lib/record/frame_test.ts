@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { formatRecord, type TrialRecord } from "./record.ts";
+import { trialId } from "./args.ts";
 import { findFramedRecord, FRAME_TAG, frameLines, isFrameLine } from "./frame.ts";
 
-function record(id: string, tail = "x"): TrialRecord {
+function record(epochs: number, tail = "x"): TrialRecord {
   const args = {
-    epochs: 1,
+    epochs,
     batchSize: 128,
     lr: 1,
     gamma: 0.7,
@@ -13,9 +14,10 @@ function record(id: string, tail = "x"): TrialRecord {
     limitTrain: null,
     limitTest: null,
     dataDir: null,
-    backend: "auto",
+    backend: "auto" as const,
     threads: null,
   };
+  const id = trialId(args);
   const at = "2026-01-01T00:00:00.000Z";
   return {
     schema: 1,
@@ -48,7 +50,7 @@ function record(id: string, tail = "x"): TrialRecord {
 }
 
 Deno.test("record frame: round trip through log lines with prefixes and other output", () => {
-  const r = record("e1_b128", "é".repeat(5000)); // multi-byte, several data lines
+  const r = record(1, "é".repeat(5000)); // multi-byte, several data lines
   const json = formatRecord(r);
   const lines = frameLines(r.id, json);
   assert.ok(lines.length > 3, "a big record spans several data lines");
@@ -67,7 +69,7 @@ Deno.test("record frame: round trip through log lines with prefixes and other ou
 });
 
 Deno.test("record frame: damaged, truncated, foreign or invalid frames are rejected", () => {
-  const r = record("e1_b128");
+  const r = record(1);
   const lines = frameLines(r.id, formatRecord(r));
   assert.equal(findFramedRecord([], r.id).record, null);
   assert.match(findFramedRecord(lines.slice(0, -1), r.id).problem!, /no end line/);
@@ -79,13 +81,13 @@ Deno.test("record frame: damaged, truncated, foreign or invalid frames are rejec
   assert.match(findFramedRecord(bad, r.id).problem!, /unknown schema version 99/);
   const notJson = frameLines(r.id, "{oops");
   assert.match(findFramedRecord(notJson, r.id).problem!, /not valid JSON/);
-  const wrongId = frameLines(r.id, formatRecord(record("e2")));
-  assert.match(findFramedRecord(wrongId, r.id).problem!, /has id e2/);
+  const wrongId = frameLines(r.id, formatRecord(record(2)));
+  assert.match(findFramedRecord(wrongId, r.id).problem!, /has id e2_/);
 });
 
 Deno.test("record frame: the last intact frame wins (a retried trial printed two)", () => {
-  const a = record("e1", "first");
-  const b = record("e1", "second");
-  const log = [...frameLines("e1", formatRecord(a)), ...frameLines("e1", formatRecord(b))];
-  assert.equal(findFramedRecord(log, "e1").record!.error!.stderrTail, "second");
+  const a = record(1, "first");
+  const b = record(1, "second");
+  const log = [...frameLines(a.id, formatRecord(a)), ...frameLines(b.id, formatRecord(b))];
+  assert.equal(findFramedRecord(log, a.id).record!.error!.stderrTail, "second");
 });

@@ -1,11 +1,33 @@
 /**
  * Records: what a trial is (its arguments, their flags and defaults, its id) and what it
  * leaves behind (the JSON record, read, validated and written atomically), plus the bench
- * record and the published reference numbers. The one door to `lib/record/`.
+ * record and the published reference numbers. The one door to `lib/record/`. No TensorFlow.js.
  * @module
  */
 
-export { parseTrialArgs, TRIAL_HELP, type TrialCli } from "./args.ts";
+export {
+  ARG_SPECS,
+  type ArgSpec,
+  argsToFlags,
+  argValueProblem,
+  type BackendName,
+  BACKENDS,
+  DEFAULT_ARGS,
+  findArgSpec,
+  type IdPart,
+  type Kind,
+  parseArgFlags,
+  parseArgValue,
+  parseTrialArgs,
+  TRIAL_HELP,
+  TRIAL_ID_PATTERN,
+  type TrialArgs,
+  type TrialCli,
+  trialId,
+  UsageError,
+  withArg,
+} from "./args.ts";
+export { collectEnvironment, cpuModel, type EnvironmentOptions, gitCommit } from "./environment.ts";
 export {
   findFramedRecord,
   FRAME_ENV,
@@ -17,18 +39,13 @@ export {
 export {
   BENCH_SCHEMA_VERSION,
   type BenchEntry,
+  type BenchFloor,
   type BenchRecord,
   type BenchStep,
+  epochRatio,
   type EpochRuns,
+  median,
 } from "./bench.ts";
-export {
-  ARG_SPECS,
-  type ArgSpec,
-  DEFAULT_ARGS,
-  findArgSpec,
-  type Kind,
-  UsageError,
-} from "./flags.ts";
 export {
   allCells,
   type Cell,
@@ -48,16 +65,20 @@ export {
   type Environment,
   type EpochMetrics,
   formatRecord,
-  readRecord,
-  RecordError,
   SCHEMA_VERSION,
-  type TrialArgs,
-  trialId,
   type TrialRecord,
   type TrialStatus,
   type TrialTotals,
-  validateRecord,
   writeFileAtomic,
   writeFileAtomicSync,
   writeRecord,
 } from "./record.ts";
+export {
+  fileId,
+  MAX_LOG_CHARS,
+  MAX_RECORD_BYTES,
+  MAX_STRING_CHARS,
+  readRecord,
+  RecordError,
+  validateRecord,
+} from "./validate.ts";

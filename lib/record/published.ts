@@ -10,8 +10,11 @@ export type SweepParam = "epochs" | "lr" | "batchSize";
 
 /** The three arguments that place a trial in a sweep. */
 export interface Cell {
+  /** Epochs trained. */
   epochs: number;
+  /** Training batch size. */
   batchSize: number;
+  /** Adadelta learning rate. */
   lr: number;
 }
 
@@ -23,6 +26,7 @@ export interface Sweep {
   title: string;
   /** Row label of the swept value in the table, as in the reference (`Epochs`). */
   label: string;
+  /** The argument the sweep varies. */
   param: SweepParam;
   /** The trials of the sweep, in table order. */
   cells: Cell[];
@@ -58,8 +62,11 @@ export const SWEEPS: readonly Sweep[] = [
 
 /** What the reference published for one trial; accuracy as a fraction. */
 export interface PublishedResult extends Cell {
+  /** Elapsed seconds. */
   elapsed: number;
+  /** Validation loss after the last epoch. */
   valLoss: number;
+  /** Validation accuracy after the last epoch. */
   valAcc: number;
 }
 

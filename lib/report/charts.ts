@@ -19,7 +19,8 @@ export type VegaLiteSpec = Record<string, unknown>;
 /** The font every chart uses; `fonts-dejavu-core` provides it on Debian. */
 export const CHART_FONT = "DejaVu Sans";
 
-const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
+/** The Vega-Lite schema every chart of the project is written to (report and notebooks). */
+export const CHART_SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
 const WIDTH = 420;
 const HEIGHT = 260;
 
@@ -78,7 +79,7 @@ function sorted(records: TrialRecord[]): TrialRecord[] {
 
 function base(title: string, subtitle?: string): VegaLiteSpec {
   return {
-    $schema: SCHEMA,
+    $schema: CHART_SCHEMA,
     title: subtitle ? { text: title, subtitle } : title,
     config: CHART_CONFIG,
   };

@@ -4,7 +4,16 @@
  * @module
  */
 
-export { CHART_CONFIG, CHART_FONT, type VegaLiteSpec } from "./charts.ts";
+export { CHART_CONFIG, CHART_FONT, CHART_SCHEMA, type VegaLiteSpec } from "./charts.ts";
 export { compileSpec, renderSvg, svgToPng, textRenders } from "./render.ts";
 export { findGrids, type Grid, tableCsv, tableJson } from "./grids.ts";
-export { buildReport, loadResults, type Report, selectTrials, writeReport } from "./report.ts";
+export {
+  buildReport,
+  duplicateCells,
+  isSubset,
+  loadResults,
+  type Report,
+  selectTrials,
+  writeReport,
+} from "./report.ts";
+export type { Chart, LoadedRecord, ReportOptions, ReportPaths, ResultsInput } from "./report.ts";

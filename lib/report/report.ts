@@ -15,7 +15,10 @@ import {
   type Cell,
   cellKey,
   DEFAULT_ARGS,
+  epochRatio,
+  fileId,
   FIXED,
+  median,
   publishedFor,
   readRecord,
   RecordError,
@@ -26,7 +29,6 @@ import {
   type TrialRecord,
   writeFileAtomic,
 } from "../record/mod.ts";
-import { epochRatio, median } from "../bench/mod.ts";
 import { findGrids, type Grid, gridChart, gridTable } from "./grids.ts";
 import {
   accuracyPerEpochChart,
@@ -43,6 +45,7 @@ import {
   type VegaLiteSpec,
 } from "./charts.ts";
 import { renderSvg, svgToPng } from "./render.ts";
+import { mdText, resultTable, table } from "../markdown.ts";
 
 /** A trial record and the file it came from. */
 export interface LoadedRecord {
@@ -103,7 +106,7 @@ export async function loadResults(dir: string): Promise<ResultsInput> {
   for (const name of names) {
     const path = join(trialsDir, name);
     try {
-      const record = await readRecord(path);
+      const record = await readRecord(path, fileId(path));
       if (record.status === "ok") {
         input.records.push({ path, record });
       } else {
@@ -165,8 +168,26 @@ export function matchesCell(args: TrialArgs, cell: Cell, includeSubsets: boolean
 }
 
 /**
+ * The `ok` records that fill a cell, best first: full data before subsets, then the newest
+ * `endedAt`, then the first path.
+ */
+function candidates(
+  records: LoadedRecord[],
+  cell: Cell,
+  includeSubsets: boolean,
+): LoadedRecord[] {
+  return records
+    .filter((r) => r.record.status === "ok" && matchesCell(r.record.args, cell, includeSubsets))
+    .sort((a, b) =>
+      Number(isSubset(a.record.args)) - Number(isSubset(b.record.args)) ||
+      compareText(b.record.endedAt, a.record.endedAt) || compareText(a.path, b.path)
+    );
+}
+
+/**
  * Picks the record of each cell (keyed by {@link cellKey}) among `ok` records: full data
- * before subsets, then the newest `endedAt`, then the first path.
+ * before subsets, then the newest `endedAt`, then the first path. Cells that more than one
+ * record fills are named by {@link duplicateCells}.
  */
 export function selectTrials(
   records: LoadedRecord[],
@@ -174,15 +195,37 @@ export function selectTrials(
 ): Map<string, LoadedRecord> {
   const chosen = new Map<string, LoadedRecord>();
   for (const cell of allCells()) {
-    const matches = records
-      .filter((r) => r.record.status === "ok" && matchesCell(r.record.args, cell, includeSubsets))
-      .sort((a, b) =>
-        Number(isSubset(a.record.args)) - Number(isSubset(b.record.args)) ||
-        compareText(b.record.endedAt, a.record.endedAt) || compareText(a.path, b.path)
-      );
+    const matches = candidates(records, cell, includeSubsets);
     if (matches.length > 0) chosen.set(cellKey(cell), matches[0]);
   }
   return chosen;
+}
+
+/**
+ * One line per cell of the study that several records fill (say a trial run on two backends,
+ * or twice with other thread counts): which one the report uses and which it does not.
+ * @param records the `ok` records
+ * @param includeSubsets whether subsets fill cells
+ * @returns plain-text lines, empty when every cell has at most one record
+ */
+export function duplicateCells(records: LoadedRecord[], includeSubsets: boolean): string[] {
+  const lines: string[] = [];
+  for (const cell of allCells()) {
+    const [used, ...others] = candidates(records, cell, includeSubsets);
+    if (others.length === 0) continue;
+    lines.push(
+      `${cell.epochs} epochs, batch ${cell.batchSize}, lr ${formatLr(cell.lr)}: ` +
+        `${others.length + 1} records; used ${used.path} (${usedBecause(used, others[0])}), ` +
+        `not ${others.map((r) => r.path).join(", ")}`,
+    );
+  }
+  return lines;
+}
+
+function usedBecause(used: LoadedRecord, next: LoadedRecord): string {
+  if (isSubset(used.record.args) !== isSubset(next.record.args)) return "full data";
+  if (used.record.endedAt !== next.record.endedAt) return "the newest";
+  return "the first by name";
 }
 
 function compareText(a: string, b: string): number {
@@ -233,11 +276,6 @@ function last(r: TrialRecord): { valLoss: number; valAcc: number } {
 function cellValue(sweep: Sweep, cell: Cell): string {
   if (sweep.param === "lr") return formatLr(cell.lr);
   return String(cell[sweep.param]);
-}
-
-function table(header: string[], rows: string[][]): string {
-  const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
-  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
 }
 
 // ---- the report ----
@@ -359,6 +397,7 @@ export function buildReport(input: ResultsInput, options: ReportOptions): Report
   });
 
   out.push(...environmentSection(trials));
+  out.push(...duplicatesSection(duplicateCells(input.records, options.includeSubsets)));
   out.push(...leftOutSection(input));
   out.push(...rerunSection(options));
   return { markdown: out.join("\n").replace(/\n+$/, "") + "\n", charts };
@@ -406,24 +445,18 @@ function sweepSection(
 ): string[] {
   const out = [`## ${sweep.title}`, ""];
   out.push(`Fixed: ${sweepSubtitle(sweep)}, gamma 0.7, seed 1.`, "");
-  const cols = sweep.cells.map((c) => chosen.get(cellKey(c))?.record);
-  const row = (label: string, f: (r: TrialRecord) => string) => [
-    label,
-    ...cols.map((r) => (r ? f(r) : DASH)),
-  ];
   out.push(
-    table([sweep.label, ...sweep.cells.map((c) => cellValue(sweep, c))], [
-      row("Elapsed time", (r) => seconds(totalTime(r))),
-      row("Validation loss", (r) => last(r).valLoss.toFixed(4)),
-      row("Validation accuracy", (r) => last(r).valAcc.toFixed(4)),
-    ]),
+    resultTable(
+      [sweep.label, ...sweep.cells.map((c) => cellValue(sweep, c))],
+      sweep.cells.map((c) => chosen.get(cellKey(c))?.record.totals ?? DASH),
+    ),
     "",
   );
   const missing = sweep.cells.filter((c) => !chosen.has(cellKey(c)));
   for (const cell of missing) {
     const failed = input.notOk
       .filter((r) => matchesCell(r.record.args, cell, options.includeSubsets))
-      .map((r) => `${r.path} (${r.record.status})`);
+      .map((r) => mdText(`${r.path} (${r.record.status})`));
     const tried = failed.length > 0 ? ` Left out: ${failed.join(", ")}.` : "";
     out.push(
       `Missing: ${sweep.label.toLowerCase()} ${cellValue(sweep, cell)} ` +
@@ -592,8 +625,8 @@ function benchSection(bench: BenchRecord): string[] {
   const out = ["## Benchmark", ""];
   out.push(
     `From \`bench.json\`: median time of one training step (forward, backward, optimizer) on` +
-      ` ${bench.machine.cpu}, ${bench.machine.cores} cores (${bench.machine.os}, ` +
-      `${bench.machine.arch}), measured ${bench.startedAt}.`,
+      ` ${mdText(bench.machine.cpu)}, ${bench.machine.cores} cores (${mdText(bench.machine.os)}, ` +
+      `${mdText(bench.machine.arch)}), measured ${mdText(bench.startedAt)}.`,
     "",
   );
   const rows: string[][] = [];
@@ -601,8 +634,8 @@ function benchSection(bench: BenchRecord): string[] {
   for (const e of entries) {
     for (const s of [...e.steps].sort((a, b) => a.batchSize - b.batchSize)) {
       rows.push([
-        e.name,
-        e.version,
+        mdText(e.name),
+        mdText(e.version),
         String(e.threads),
         String(s.batchSize),
         s.msPerStep.toFixed(1),
@@ -630,7 +663,7 @@ function benchSection(bench: BenchRecord): string[] {
     const ratios = Object.entries(bench.ratioVsPytorch).sort(([a], [b]) => compareText(a, b));
     out.push(
       "Projected epoch time over PyTorch's: " +
-        ratios.map(([name, x]) => `${name} ${x.toFixed(2)}`).join(", ") + ".",
+        ratios.map(([name, x]) => `${mdText(name)} ${x.toFixed(2)}`).join(", ") + ".",
       "",
     );
   }
@@ -642,7 +675,7 @@ function benchSection(bench: BenchRecord): string[] {
       table(
         ["Implementation", "Epoch times", "Median", "Validation accuracy"],
         bench.epochs.map((r) => [
-          r.name,
+          mdText(r.name),
           r.seconds.map(seconds).join(", "),
           seconds(median(r.seconds)),
           median(r.valAcc).toFixed(4),
@@ -671,7 +704,7 @@ function environmentSection(trials: TrialRecord[]): string[] {
   const field = (f: (e: TrialRecord["environment"]) => string | number | null) =>
     summary(env.map((e) => {
       const v = f(e);
-      return v === null ? "unknown" : String(v);
+      return v === null ? "unknown" : mdText(String(v));
     }));
   const rows = [
     ["Machine (CPU)", field((e) => e.cpu)],
@@ -703,9 +736,14 @@ function environmentSection(trials: TrialRecord[]): string[] {
   ];
 }
 
+function duplicatesSection(lines: string[]): string[] {
+  if (lines.length === 0) return [];
+  return ["## Several records for one trial", "", ...lines.map((l) => `- ${mdText(l)}`), ""];
+}
+
 function leftOutSection(input: ResultsInput): string[] {
   if (input.warnings.length === 0) return [];
-  return ["## Records left out", "", ...input.warnings.map((w) => `- ${w}`), ""];
+  return ["## Records left out", "", ...input.warnings.map((w) => `- ${mdText(w)}`), ""];
 }
 
 function rerunSection(options: ReportOptions): string[] {
@@ -757,23 +795,11 @@ export async function writeReport(report: Report, paths: ReportPaths): Promise<s
     await writeFileAtomic(`${stem}.svg`, svg + "\n");
     written.push(`${stem}.vl.json`, `${stem}.svg`);
     if (paths.png) {
-      await writeBytesAtomic(`${stem}.png`, svgToPng(svg));
+      await writeFileAtomic(`${stem}.png`, svgToPng(svg));
       written.push(`${stem}.png`);
     }
   }
   await writeFileAtomic(paths.out, report.markdown);
   written.push(paths.out);
   return written;
-}
-
-/** Writes bytes to `path` atomically: a temporary file beside it, then a rename. */
-async function writeBytesAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${path}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-  try {
-    await Deno.writeFile(tmp, bytes);
-    await Deno.rename(tmp, path);
-  } catch (err) {
-    await Deno.remove(tmp).catch(() => {});
-    throw err;
-  }
 }

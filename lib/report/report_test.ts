@@ -13,6 +13,7 @@ import {
   validateBench,
 } from "./report.ts";
 import { cellKey, readRecord, type TrialRecord } from "../record/mod.ts";
+import { mdText } from "../markdown.ts";
 
 const DIR = fileURLToPath(new URL("./testdata", import.meta.url));
 const TRIALS = join(DIR, "trials");
@@ -266,4 +267,92 @@ Deno.test("buildReport is deterministic and leaves subsets out unless asked", as
   assert.ok(strict.markdown.includes("6 records ran on a subset of the data and are not used"));
   assert.ok(!strict.markdown.includes(".png"));
   assert.ok(!strict.markdown.includes("## Environment"));
+});
+
+Deno.test("report: records that lie or would crash it are left out, one line each; duplicates named; fields escaped", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "report_hostile_" });
+  try {
+    await Deno.mkdir(join(dir, "trials"));
+    const json = async (name: string) =>
+      JSON.parse(await Deno.readTextFile(join(TRIALS, `${name}.json`)));
+    const put = (name: string, value: unknown) =>
+      Deno.writeTextFile(join(dir, "trials", `${name}.json`), JSON.stringify(value, null, 2));
+    const E1 = "e1_b128_lr1_g0.7_s1_n2000_t500_blas_j2";
+    const E10 = "e10_b128_lr1_g0.7_s1_n2000_t500_blas_j2";
+    const E5 = "e5_b128_lr1_g0.7_s1_n2000_t500_blas_j2";
+    const E5CPU = "e5_b128_lr1_g0.7_s1_n2000_t500_cpu_j2";
+    const B64 = "e5_b64_lr1_g0.7_s1_n2000_t500_blas_j2";
+    const LR05 = "e5_b128_lr0.5_g0.7_s1_n2000_t500_blas_j2";
+
+    const html = "<img src=x onerror=alert(1)> | **bold** [link](http://x) `code`\n## heading";
+    const used = await json(E5); // a good record, with Markdown and HTML in a field
+    used.environment.cpu = html;
+    await put(E5, used);
+    await put(E5CPU, await json(E5CPU)); // a good duplicate of E5's cell
+    const high = await json(B64);
+    high.totals.valAcc = "high";
+    await put(B64, high);
+    const empty = await json(LR05);
+    empty.totals = {};
+    await put(LR05, empty);
+    await put(E10, await json(E1)); // e1's content under e10's name
+    const negative = await json(E1);
+    negative.totals.totalTime = -3;
+    await put(E1, negative);
+    const inf =
+      (await Deno.readTextFile(join(TRIALS, "e5_b32_lr1_g0.7_s1_n2000_t500_blas_j2.json")))
+        .replace('"status": "failed"', '"status": "ok"');
+    const b32 = JSON.parse(inf);
+    b32.totals = { ...(await json(E5)).totals };
+    await Deno.writeTextFile(
+      join(dir, "trials", "e5_b32_lr1_g0.7_s1_n2000_t500_blas_j2.json"),
+      JSON.stringify(b32).replace(/"valLoss":[0-9.]+/, '"valLoss":1e999'),
+    );
+    const many = await json(E5);
+    many.args.epochs = 1000;
+    many.id = "e1000_b128_lr1_g0.7_s1_n2000_t500_blas_j2";
+    many.epochs = Array.from({ length: 20_000 }, (_, i) => ({ ...many.epochs[0], epoch: i + 1 }));
+    await put(many.id, many);
+
+    const input = await loadResults(dir);
+    assert.deepEqual(input.records.map((r) => r.record.id), [E5, E5CPU]);
+    const t = join(dir, "trials");
+    assert.deepEqual(input.warnings, [
+      `${t}/${many.id}.json: ${(await Deno.stat(join(t, `${many.id}.json`))).size} bytes, ` +
+      "too large for a record (at most 4194304), left out",
+      `${t}/${E10}.json: holds trial ${E1}, not the ${E10} its file name says, left out`,
+      `${t}/${E1}.json: field 'totals.totalTime' is -3 (expected a number >= 0), left out`,
+      `${t}/${LR05}.json: field 'totals.epochsDone' is not a number, left out`,
+      `${t}/e5_b32_lr1_g0.7_s1_n2000_t500_blas_j2.json: field 'epochs[0].valLoss' is Infinity ` +
+      "(expected a number >= 0), left out",
+      `${t}/${B64}.json: field 'totals.valAcc' is not a number, left out`,
+    ]);
+    for (const w of input.warnings) assert.ok(!w.includes("\n"), w);
+
+    const report = buildReport(input, OPTIONS);
+    const md = report.markdown;
+    assert.doesNotMatch(md, /(^|[^\\])<img/, "no raw HTML");
+    assert.ok(!md.includes("\n## heading"), "no heading injected");
+    assert.ok(
+      md.includes(
+        "\\<img src=x onerror=alert(1)\\> \\| \\*\\*bold\\*\\* \\[link\\](http://x) \\`code\\` ## heading",
+      ),
+    );
+    // Every row of the environment table still has two cells.
+    for (const row of tableAfter(md, "## Environment")) {
+      assert.equal(row.length, 2, row.join(" | "));
+    }
+    assert.match(
+      md,
+      new RegExp(
+        `## Several records for one trial\\n\\n- 5 epochs, batch 128, lr 1\\.0: 2 records; used ` +
+          `${t}/${E5}\\.json \\(the newest\\), not ${t}/${E5CPU}\\.json\\n`,
+      ),
+    );
+    for (const w of input.warnings) {
+      assert.ok(md.includes(`- ${mdText(w)}\n`), w);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

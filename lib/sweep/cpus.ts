@@ -4,7 +4,7 @@
  * @module
  */
 
-import { UsageError } from "./child_args.ts";
+import { UsageError } from "../record/mod.ts";
 
 /** Expands a Linux CPU list (`0-3,6`) into CPU numbers. */
 export function parseCpuList(text: string): number[] {

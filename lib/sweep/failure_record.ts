@@ -6,6 +6,7 @@
  */
 
 import {
+  collectEnvironment,
   SCHEMA_VERSION,
   type TrialArgs,
   type TrialRecord,
@@ -26,19 +27,8 @@ export interface FailureInfo {
   endedAt: Date;
 }
 
-/** The CPU model of this machine, from /proc/cpuinfo where there is one. */
-function cpuModel(): string {
-  try {
-    const line = Deno.readTextFileSync("/proc/cpuinfo").split("\n")
-      .find((l) => l.startsWith("model name"));
-    if (line) return line.split(":")[1].trim();
-  } catch { /* not Linux */ }
-  return "unknown";
-}
-
 /** Builds a record for a trial that left none; the environment is the sweep's own. */
 export function failureRecord(info: FailureInfo): TrialRecord {
-  const cores = navigator.hardwareConcurrency;
   return {
     schema: SCHEMA_VERSION,
     id: info.id,
@@ -49,21 +39,13 @@ export function failureRecord(info: FailureInfo): TrialRecord {
     divergence: null,
     error: { message: info.message, exitCode: info.exitCode, stderrTail: info.stderrTail },
     dataset: null,
-    environment: {
-      deno: Deno.version.deno,
-      v8: Deno.version.v8,
-      typescript: Deno.version.typescript,
+    environment: collectEnvironment({
       tfjs: "unknown",
       backend: info.args.backend,
-      threads: info.args.threads ?? cores,
-      cpu: cpuModel(),
-      cores,
-      os: Deno.build.os,
-      arch: Deno.build.arch,
-      hostname: Deno.hostname(),
+      threads: info.args.threads ?? navigator.hardwareConcurrency,
       imageId: info.imageId,
       gitCommit: info.gitCommit,
-    },
+    }),
     startedAt: info.startedAt.toISOString(),
     endedAt: info.endedAt.toISOString(),
   };

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { ARG_SPECS, type ArgSpec, findArgSpec, parseArgValue, UsageError } from "./child_args.ts";
+import { ARG_SPECS, type ArgSpec, findArgSpec, parseArgValue, UsageError } from "../record/mod.ts";
 
 /** One value of an axis: as typed (for table headings) and parsed. */
 export interface AxisValue {
@@ -21,7 +21,11 @@ export interface Axis {
 /** One point of a grid: a value for every axis, in axis order. */
 export type GridPoint = AxisValue[];
 
-/** Parses one `--grid KEY=V1,V2,...` text into an axis; throws {@link UsageError}. */
+/**
+ * Parses one `--grid KEY=V1,V2,...` text into an axis. Every value passes the trial CLI's own
+ * checks (`epochs=0`, `lr=-1` or an unknown backend are refused here, before anything runs);
+ * paths are made absolute. Throws {@link UsageError}.
+ */
 export function parseAxis(text: string): Axis {
   const eq = text.indexOf("=");
   if (eq <= 0) {
@@ -41,7 +45,13 @@ export function parseAxis(text: string): Axis {
   }
   const values: AxisValue[] = [];
   for (const label of labels) {
-    const value = parseArgValue(spec, label);
+    let value: number | string;
+    try {
+      value = parseArgValue(spec, label);
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e;
+      throw new UsageError(`--grid ${JSON.stringify(text)}: ${e.message}`);
+    }
     if (values.some((v) => v.value === value)) {
       throw new UsageError(`--grid ${JSON.stringify(text)}: value ${label} given twice`);
     }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { gridPoints, parseAxis, parseGrid } from "./grid.ts";
-import { UsageError } from "./child_args.ts";
+import { UsageError } from "../record/mod.ts";
 
 Deno.test("parseAxis reads flag names and keys, keeping labels as typed", () => {
   const a = parseAxis("lr=1.0, 0.5");
@@ -11,8 +11,11 @@ Deno.test("parseAxis reads flag names and keys, keeping labels as typed", () => 
   assert.deepEqual(parseAxis("backend=blas,cpu").values.map((v) => v.value), ["blas", "cpu"]);
 });
 
-Deno.test("parseAxis passes out-of-range numbers through to the trial", () => {
-  assert.deepEqual(parseAxis("lr=1.0,-1").values.map((v) => v.value), [1, -1]);
+Deno.test("parseAxis makes data directories absolute", () => {
+  assert.deepEqual(parseAxis("data-dir=a,/b").values.map((v) => v.value), [
+    `${Deno.cwd()}/a`,
+    "/b",
+  ]);
 });
 
 Deno.test("parseAxis rejects bad input with one-line messages", () => {
@@ -22,8 +25,24 @@ Deno.test("parseAxis rejects bad input with one-line messages", () => {
     ["foo=1", /unknown key "foo" \(accepted: epochs, batch-size, lr,/],
     ["lr=1,,2", /empty value/],
     ["lr=", /empty value/],
-    ["epochs=1.5", /--epochs value "1.5": expected an integer/],
-    ["lr=abc", /--lr value "abc": expected a number/],
+    [
+      "epochs=1.5",
+      /^--grid "epochs=1.5": --epochs must be a whole number from 1 to 1000, got "1.5"$/,
+    ],
+    ["lr=abc", /^--grid "lr=abc": --lr must be a number > 0, got "abc"$/],
+    // The trial CLI's range checks, before anything runs.
+    [
+      "epochs=1,0",
+      /^--grid "epochs=1,0": --epochs must be a whole number from 1 to 1000, got "0"$/,
+    ],
+    ["lr=1.0,-1", /^--grid "lr=1.0,-1": --lr must be a number > 0, got "-1"$/],
+    ["lr=1e999", /--lr must be a number > 0, got "1e999"$/],
+    ["gamma=1.5", /--gamma must be a number in \(0, 1\], got "1.5"$/],
+    ["backend=gpu", /--backend must be one of auto, blas, tensorflow, webgpu, cpu, got "gpu"$/],
+    [
+      "backend=x/../../../../../../tmp/pwned",
+      /--backend must be one of auto, blas, tensorflow, webgpu, cpu, got "x\/\.\.\//,
+    ],
     ["lr=1,1.0", /value 1.0 given twice/],
   ];
   for (const [text, message] of cases) {

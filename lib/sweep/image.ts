@@ -100,22 +100,6 @@ export async function ensureImage(
   if (existing !== null) return { tag, id: existing, built: false };
   return { tag, id: await buildImage(root, tag, sink, signal), built: true };
 }
-
-/** The commit of the tree at `root` (`git rev-parse HEAD`), or null when unknown. */
-export async function gitCommit(root: string): Promise<string | null> {
-  try {
-    const out = await new Deno.Command("git", {
-      args: ["-C", root, "rev-parse", "--verify", "-q", "HEAD"],
-      stdin: "null",
-      stderr: "null",
-    }).output();
-    const sha = new TextDecoder().decode(out.stdout).trim();
-    return out.success && sha !== "" ? sha : null;
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Tags the local image `tag` as `REGISTRY/tag`, pushes it, and returns the reference by digest
  * (`REGISTRY/mnist-deno@sha256:...`) that every node of a swarm or cluster can pull.

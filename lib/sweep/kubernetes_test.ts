@@ -4,7 +4,7 @@ import { findFramedRecord, trialId } from "../record/mod.ts";
 import { kubernetesManifests, kubernetesMemory, MANIFEST_FILES } from "./kubernetes.ts";
 import { planArgv, planEntries } from "./plan_index.ts";
 import { ROOT, sweep, tempResults } from "./sweep_cases_test.ts";
-import { DEFAULT_ARGS } from "./child_args.ts";
+import { DEFAULT_ARGS } from "../record/mod.ts";
 
 const trials = [0.5, 0.25, 0.125].map((lr) => {
   const args = { ...DEFAULT_ARGS, epochs: 1, lr, limitTrain: 512, limitTest: 256 };

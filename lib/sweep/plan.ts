@@ -4,11 +4,17 @@
  * @module
  */
 
-import { readRecord, type TrialArgs, trialId } from "../record/mod.ts";
+import {
+  DEFAULT_ARGS,
+  readRecord,
+  type TrialArgs,
+  trialId,
+  UsageError,
+  withArg,
+} from "../record/mod.ts";
 import { type GridPoint, gridPoints } from "./grid.ts";
 import { recordPath } from "./layout.ts";
 import type { SweepDef } from "./presets.ts";
-import { DEFAULT_ARGS, findArgSpec, parseArgValue, UsageError, withArg } from "./child_args.ts";
 
 /** One column of a sweep's table: the swept value(s) and the trial behind it. */
 export interface PlannedColumn {
@@ -96,22 +102,10 @@ export function planSweeps(defs: readonly SweepDef[], overrides: Partial<TrialAr
 export async function markDone(plan: Plan, resultsDir: string): Promise<void> {
   for (const t of plan.trials) {
     try {
-      const record = await readRecord(recordPath(resultsDir, t.id));
+      const record = await readRecord(recordPath(resultsDir, t.id), t.id);
       t.done = record.status === "ok";
     } catch {
       t.done = false;
     }
   }
-}
-
-/** Parses the user's trial flags (`{"batch-size": "64"}` from parseArgs) into overrides. */
-export function parseOverrides(values: Record<string, string | undefined>): Partial<TrialArgs> {
-  const overrides: Record<string, unknown> = {};
-  for (const [flag, text] of Object.entries(values)) {
-    if (text === undefined) continue;
-    const spec = findArgSpec(flag);
-    if (spec === undefined) throw new UsageError(`--${flag}: not a trial flag`);
-    overrides[spec.key] = parseArgValue(spec, text);
-  }
-  return overrides as Partial<TrialArgs>;
 }

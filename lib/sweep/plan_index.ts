@@ -6,7 +6,7 @@
  */
 
 import type { TrialArgs } from "../record/mod.ts";
-import { argsToFlags, UsageError } from "./child_args.ts";
+import { argsToFlags, UsageError } from "../record/mod.ts";
 
 /** One entry of the plan file: a trial and the flags that run it. */
 export interface PlanEntry {

@@ -1,11 +1,17 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { formatRecord, trialId, type TrialRecord } from "../record/mod.ts";
+import {
+  argsToFlags,
+  DEFAULT_ARGS,
+  formatRecord,
+  trialId,
+  type TrialRecord,
+  UsageError,
+} from "../record/mod.ts";
 import { parseGrid } from "./grid.ts";
 import { recordPath } from "./layout.ts";
-import { markDone, parseOverrides, planSweeps } from "./plan.ts";
+import { markDone, planSweeps } from "./plan.ts";
 import { PRESETS, selectSweeps } from "./presets.ts";
-import { argsToFlags, DEFAULT_ARGS, UsageError } from "./child_args.ts";
 import { failureRecord } from "./failure_record.ts";
 
 Deno.test("all three presets: 8 columns, 6 unique trials (e5 b128 lr1 runs once)", () => {
@@ -55,15 +61,6 @@ Deno.test("a grid sweep plus a preset share trials; grid labels name every axis"
   ]);
   // e1 lr1 is in both sweeps: 3 from the preset + 3 new from the grid.
   assert.equal(plan.trials.length, 6);
-});
-
-Deno.test("parseOverrides types the flags and refuses bad values", () => {
-  assert.deepEqual(parseOverrides({ "limit-train": "512", lr: "0.5", backend: "cpu" }), {
-    limitTrain: 512,
-    lr: 0.5,
-    backend: "cpu",
-  });
-  assert.throws(() => parseOverrides({ seed: "x" }), /--seed value "x": expected a number/);
 });
 
 Deno.test("argsToFlags round-trips through the trial CLI's parser to the same id", async () => {
@@ -116,5 +113,18 @@ Deno.test("markDone: only a valid record with status ok counts as done", async (
     assert.deepEqual(plan.trials.map((t) => t.done), [false, false]);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("recordPath keeps every record inside RESULTS/trials/", () => {
+  assert.equal(recordPath("/r", "e1_b128_lr1_g0.7_s1"), "/r/trials/e1_b128_lr1_g0.7_s1.json");
+  for (const id of ["x/../../../tmp/pwned", "../x", "a/b", "", "e1\0"]) {
+    assert.throws(
+      () => recordPath("/r", id),
+      (e: Error) =>
+        e instanceof UsageError &&
+        e.message === `trial id ${JSON.stringify(id)}: its files would lie outside /r/trials`,
+      id,
+    );
   }
 });

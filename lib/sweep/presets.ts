@@ -3,9 +3,8 @@
  * @module
  */
 
-import { type Sweep, SWEEPS, type TrialArgs } from "../record/mod.ts";
+import { findArgSpec, type Sweep, SWEEPS, type TrialArgs, UsageError } from "../record/mod.ts";
 import type { Axis } from "./grid.ts";
-import { findArgSpec, UsageError } from "./child_args.ts";
 
 /** A sweep before it is planned: its axes and the arguments it fixes. */
 export interface SweepDef {

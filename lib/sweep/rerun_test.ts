@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readRecord, trialId, writeRecord } from "../record/mod.ts";
-import { DEFAULT_ARGS } from "./child_args.ts";
+import { DEFAULT_ARGS } from "../record/mod.ts";
 import { failureRecord } from "./failure_record.ts";
 import { recordPath } from "./layout.ts";
 import { ROOT, sweep, tempResults } from "./sweep_cases_test.ts";
@@ -19,7 +19,14 @@ Deno.test("sweep --rerun-failed plans only trials whose record is not ok", async
     const failed = { ...common, lr: 0.5 };
     const okRecord = await readRecord(FIXTURE);
     await Deno.mkdir(join(dir, "trials"));
-    await writeRecord(recordPath(dir, trialId(ok)), { ...okRecord, id: trialId(ok), args: ok });
+    // The fixture's first epoch, as a finished 1-epoch trial.
+    await writeRecord(recordPath(dir, trialId(ok)), {
+      ...okRecord,
+      id: trialId(ok),
+      args: ok,
+      epochs: okRecord.epochs.slice(0, 1),
+      totals: { ...okRecord.totals!, epochsDone: 1 },
+    });
     const now = new Date();
     await writeRecord(
       recordPath(dir, trialId(failed)),

@@ -153,7 +153,7 @@ export async function runTrials(o: RunOptions): Promise<RunResult> {
     let invalid: string | null = null;
     if (await fileVersion(path) !== before) {
       try {
-        record = await readRecord(path);
+        record = await readRecord(path, t.id);
       } catch (err) {
         invalid = (err as Error).message;
       }
@@ -219,7 +219,7 @@ export async function readPlanRecords(
   const records = new Map<string, TrialRecord>();
   for (const t of plan.trials) {
     try {
-      records.set(t.id, await readRecord(recordPath(resultsDir, t.id)));
+      records.set(t.id, await readRecord(recordPath(resultsDir, t.id), t.id));
     } catch { /* no record yet */ }
   }
   return records;

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
-import { trialId } from "../record/mod.ts";
+import { DEFAULT_ARGS, trialId } from "../record/mod.ts";
 import { DockerRunner } from "./docker_runner.ts";
 import { LocalRunner } from "./local_runner.ts";
-import { DEFAULT_ARGS } from "./child_args.ts";
 
 const args = { ...DEFAULT_ARGS, lr: -1, limitTrain: 512, dataDir: "/data/mnist" };
 const job = {

@@ -24,7 +24,7 @@ import {
   type TaskState,
   TRIAL_LABEL,
 } from "./swarm.ts";
-import { argsToFlags } from "./child_args.ts";
+import { argsToFlags } from "../record/mod.ts";
 
 /** Settings of {@link SwarmRunner}. */
 export interface SwarmRunnerOptions {

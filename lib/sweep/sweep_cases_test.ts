@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { readRecord, type TrialRecord } from "../record/mod.ts";
+import { DEFAULT_ARGS, readRecord, trialId, type TrialRecord } from "../record/mod.ts";
 
 /** Repository root. */
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -129,9 +129,8 @@ export interface CaseOptions {
 
 const LR1 = "e1_b128_lr1_g0.7_s1_n512_t256";
 const LR05 = "e1_b128_lr0.5_g0.7_s1_n512_t256";
-const LRM1 = "e1_b128_lrm1_g0.7_s1_n512_t256";
 
-/** A sweep of two tiny trials; resume; a failing trial. One results dir, in order. */
+/** A sweep of two tiny trials; resume; a bad grid value refused; a failing trial. One results dir, in order. */
 export async function caseRunResumeFail(o: CaseOptions): Promise<void> {
   const dir = await tempResults();
   try {
@@ -162,17 +161,41 @@ export async function caseRunResumeFail(o: CaseOptions): Promise<void> {
     assert.doesNotMatch(second.stdout, /==> trial/);
     assert.deepEqual(await recordTimes(dir), times);
 
-    // A bad value passed through the grid: recorded failed (exit 2, stderr tail), exit 1.
-    const third = await sweep([...base, "--grid", "lr=1.0,-1"]);
-    assert.equal(third.code, 1, third.stdout + third.stderr);
-    assert.match(third.stdout, /1 to run, 1 done/);
-    const failed = (await recordsIn(dir)).get(LRM1)!;
-    assert.equal(failed.status, "failed");
-    assert.equal(failed.error?.exitCode, 2);
-    assert.match(failed.error?.stderrTail ?? "", /--lr must be a number > 0, got "-1"/);
-    assert.match(third.stdout, /\| Learning rate \| 1\.0 \| -1 \|/);
-    assert.match(third.stdout, /\| Elapsed time \| [\d.]+ s \| failed \|/);
-    assert.match(third.stderr, new RegExp(`${LRM1}: failed`));
+    // A bad value in the grid is refused before anything runs: exit 2, no record, no lock.
+    const refused = await sweep([...base, "--grid", "lr=1.0,-1"]);
+    assert.equal(refused.code, 2, refused.stdout + refused.stderr);
+    assert.equal(
+      refused.stderr,
+      'sweep: --grid "lr=1.0,-1": --lr must be a number > 0, got "-1"\n',
+    );
+    assert.deepEqual([...(await recordsIn(dir)).keys()].sort(), [LR05, LR1]);
+    assert.deepEqual(await recordTimes(dir), times);
+
+    // A trial that fails (its data directory holds no IDX files): recorded failed with the
+    // trial's exit code and stderr tail; the sweep says so and exits 1.
+    const empty = await Deno.makeTempDir({ prefix: "mnist-empty-data-" });
+    await Deno.chmod(empty, 0o755);
+    try {
+      const third = await sweep([...base, "--grid", `data-dir=${empty}`]);
+      assert.equal(third.code, 1, third.stdout + third.stderr);
+      assert.match(third.stdout, /1 to run, 0 done/);
+      const id = trialId({
+        ...DEFAULT_ARGS,
+        epochs: 1,
+        limitTrain: 512,
+        limitTest: 256,
+        dataDir: empty,
+      });
+      const failed = (await recordsIn(dir)).get(id)!;
+      assert.equal(failed.status, "failed");
+      assert.equal(failed.error?.exitCode, 1);
+      assert.match(failed.error?.message ?? "", /train-images-idx3-ubyte: missing/);
+      assert.match(third.stdout, new RegExp(`\\| Data directory \\| ${empty} \\|`));
+      assert.match(third.stdout, /\| Elapsed time \| failed \|/);
+      assert.match(third.stderr, new RegExp(`${id}: failed`));
+    } finally {
+      await Deno.remove(empty, { recursive: true });
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

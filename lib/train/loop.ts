@@ -4,21 +4,17 @@
  * @module
  */
 
+import { setImmediate } from "node:timers";
 import * as tf from "@tensorflow/tfjs";
 import { Adadelta, type FlatState, reseedDropout, trainableVariables } from "../model/mod.ts";
 import { batchCount, type Mnist, orderedBatches, Rng, shuffledBatches } from "../data/mod.ts";
-import type { EpochMetrics } from "../record/mod.ts";
+import type { EpochMetrics, TrialArgs } from "../record/mod.ts";
 import { peakRssBytes } from "./memory.ts";
 import { evalBatch, trainStep } from "./step.ts";
 
-/** Hyper-parameters of the loop. */
-export interface TrainOptions {
-  epochs: number;
-  batchSize: number;
-  lr: number;
-  gamma: number;
-  seed: number;
-  testBatchSize: number;
+/** Hyper-parameters of the loop: the trial arguments it uses (defined in `lib/record/args.ts`). */
+export interface TrainOptions
+  extends Pick<TrialArgs, "epochs" | "batchSize" | "lr" | "gamma" | "seed" | "testBatchSize"> {
   /** Continue from this state (a checkpoint's) instead of from epoch 1. */
   resume?: TrainState | null;
 }
@@ -80,9 +76,13 @@ export function isDiverged(loss: number): boolean {
   return !Number.isFinite(loss) || loss > DIVERGED_LOSS;
 }
 
-/** Yields to the event loop so signals (Ctrl-C) and timers get a turn. */
+/**
+ * Yields to the event loop so signals (Ctrl-C) and timers get a turn. `setImmediate`, not
+ * `setTimeout(0)`: a timer waits for the next tick of the timer wheel, 3-6 ms (median; p90
+ * 20-30 ms) on a loaded 2-core machine against 0.01 ms, once per training step.
+ */
 function breathe(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Evaluates the model on a split: mean NLL and accuracy (fraction). */

@@ -5,7 +5,6 @@
  * @module
  */
 
-export { collectEnvironment, cpuModel, gitCommit } from "./environment.ts";
 export { fusedStepFor } from "./fused_step.ts";
 export {
   type Checkpoint,
@@ -23,3 +22,7 @@ export { type BatchProgress, evaluate, train, type TrainState } from "./loop.ts"
 export { peakRssBytes } from "./memory.ts";
 export { countCorrect, evalBatch, nllLoss, tapeTrainStep, trainStep } from "./step.ts";
 export { EXIT, Trial, TrialFailure } from "./trial.ts";
+export type { BatchResult } from "./step.ts";
+export type { TrainCallbacks, TrainOptions, TrainOutcome } from "./loop.ts";
+export type { TrialIo } from "./trial.ts";
+export type { FusedStep } from "./fused_step.ts";

@@ -6,15 +6,17 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
 import { setupBackend } from "../blas/mod.ts";
 import { IdxError, loadMnist, type Mnist } from "../data/mod.ts";
-import { collectEnvironment } from "./environment.ts";
 import { clearDropoutSeeds, createModel, saveModel } from "../model/mod.ts";
 import {
+  collectEnvironment,
   type EpochMetrics,
   formatRecord,
   FRAME_ENV,
   frameLines,
+  gitCommit,
   SCHEMA_VERSION,
   type TrialCli,
   trialId,
@@ -36,6 +38,9 @@ import {
   writeCheckpoint,
 } from "./checkpoint.ts";
 import { epochLine, finalBlock, totalsOf } from "./log.ts";
+
+/** The repository this code runs from (its git commit goes into the record). */
+const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 /** Exit codes of a trial. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, diverged: 3, interrupted: 130 } as const;
@@ -107,7 +112,14 @@ export class Trial {
         trainCount: data.train.count,
         testCount: data.test.count,
       },
-      environment: collectEnvironment(this.#backend, this.#threads, this.#library),
+      environment: collectEnvironment({
+        tfjs: tf.version.tfjs,
+        backend: this.#backend,
+        threads: this.#threads,
+        library: this.#library,
+        imageId: Deno.env.get("TRIAL_IMAGE_ID") || null,
+        gitCommit: Deno.env.get("TRIAL_GIT_COMMIT") || gitCommit(REPO_ROOT),
+      }),
       startedAt: this.startedAt,
       endedAt: new Date().toISOString(),
       ...(this.#resumes.length > 0 ? { resumed: this.#resumes } : {}),
@@ -200,7 +212,7 @@ export class Trial {
         if (err instanceof RangeError) throw new UsageError(err.message);
         throw err;
       }
-      const backend = await setupBackend(args.backend as never, {
+      const backend = await setupBackend(args.backend, {
         threads: args.threads,
         log: io.info,
       });

@@ -31,12 +31,7 @@ import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 type ConvInfo = backend_util.Conv2DInfo;
 
 /** Fewest input channels for which the forward pass uses shifted GEMMs instead of im2col. */
-let shiftedMinChannels = 8;
-
-/** Sets the fewest input channels for the im2col-free forward pass (tests and benchmarks). */
-export function setShiftedMinChannels(channels: number): void {
-  shiftedMinChannels = channels;
-}
+const SHIFTED_MIN_CHANNELS = 8;
 
 /** Target number of im2col rows per sgemm call. */
 const CHUNK_ROWS = 4096;
@@ -215,7 +210,7 @@ function convForward(
   const K = info.filterHeight * info.filterWidth * info.inChannels;
   const result = alloc(backend, N * OH * OW * CO);
   // Shifted GEMMs with K = C are only efficient enough when C is not tiny.
-  if (isUnpaddedStride1(info) && info.inChannels >= shiftedMinChannels) {
+  if (isUnpaddedStride1(info) && info.inChannels >= SHIFTED_MIN_CHANNELS) {
     convForwardShifted(result, x, w, info, bias, relu);
     return result;
   }

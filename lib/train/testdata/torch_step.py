@@ -5,8 +5,8 @@ Usage: torch_step.py DIR STEPS LR   (DIR holds weights.bin, images.bin, labels.b
 import json, os, sys
 import numpy as np, torch, torch.nn.functional as F
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
-from bench_torch import Net  # the one PyTorch definition of the reference model in this project
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench"))
+from torch_bench import Net  # the one PyTorch definition of the reference model in this project
 
 d, steps, lr = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 torch.set_num_threads(1)

@@ -1,0 +1,77 @@
+/**
+ * Markdown pieces: text from records made safe to place in a table or a line, tables, and
+ * the reference's result table.
+ * @module
+ */
+
+import type { TrialTotals } from "./record/mod.ts";
+
+/**
+ * Makes text from a record safe inside Markdown: control characters and line breaks become
+ * spaces; `\`, `` ` ``, `*`, `[`, `]`, `<`, `>`, `&`, `|`, `~` and `_` (except between two
+ * letters or digits, as in `DYNAMIC_ARCH`) are escaped with a backslash, so no link, image,
+ * HTML, emphasis or table cell can come out of it.
+ * @param text any string
+ * @returns the text, escaped
+ * @example
+ * ```ts
+ * mdText("<b>|x|</b>"); // "\\<b\\>\\|x\\|\\</b\\>"
+ * ```
+ */
+export function mdText(text: string): string {
+  // deno-lint-ignore no-control-regex
+  const plain = text.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, " ");
+  let out = "";
+  for (let i = 0; i < plain.length; i++) {
+    const ch = plain[i];
+    if (ch === "_") {
+      const inWord = /[A-Za-z0-9]/.test(plain[i - 1] ?? "") &&
+        /[A-Za-z0-9]/.test(plain[i + 1] ?? "");
+      out += inWord ? ch : "\\_";
+    } else if ("\\`*[]<>&|~".includes(ch)) {
+      out += `\\${ch}`;
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
+/**
+ * A Markdown table.
+ * @param header the column headings
+ * @param rows the cells, already Markdown
+ * @returns the table's lines joined with newlines
+ */
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]) => `| ${cells.join(" | ")} |`;
+  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+/** The reference's result rows: a label, and how a trial's totals fill its cell. */
+const RESULT_ROWS: readonly [string, (t: TrialTotals) => string][] = [
+  ["Elapsed time", (t) => `${t.totalTime.toFixed(2)} s`],
+  ["Validation loss", (t) => t.valLoss.toFixed(4)],
+  ["Validation accuracy", (t) => t.valAcc.toFixed(4)],
+];
+
+/**
+ * A sweep's table in the reference's layout: one column per value swept; rows elapsed time,
+ * validation loss and validation accuracy. The one builder for the sweep's summary and the
+ * report.
+ * @param header the first column's heading, then one heading per column
+ * @param columns per column: the trial's totals, or the text for every row of it (`-`, a status)
+ * @returns the Markdown table
+ */
+export function resultTable(
+  header: readonly string[],
+  columns: readonly (TrialTotals | string)[],
+): string {
+  return table(
+    header,
+    RESULT_ROWS.map(([label, cell]) => [
+      label,
+      ...columns.map((c) => (typeof c === "string" ? c : cell(c))),
+    ]),
+  );
+}
