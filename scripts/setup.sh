@@ -4,11 +4,22 @@
 # With --full also Docker, debootstrap, Jupyter and PyTorch (what the tests and CI use), and
 # iproute2 and docker-registry (the 2-node swarm fixture: scripts/ci/swarm_fixture.sh).
 # Safe to run again: it skips what is already there.
+#
+# Every program a command, test or CI script runs, and where it comes from (Debian's essential
+# packages, always there, give sh, bash, coreutils, sed, grep, tar, gzip, findutils, util-linux's
+# setsid and taskset, and passwd's useradd; mawk is "required" and always there too):
+#   git (commit in records, image hash)           git
+#   kill (sweep lock: is the holder alive)        procps
+#   CA bundle (base image stand-in)               ca-certificates
+#   docker, dockerd (--full)                      docker.io
+#   debootstrap (base image stand-in, --full)     debootstrap
+#   jupyter nbconvert (notebooks, --full)         jupyter-nbconvert python3-nbclient python3-ipykernel
+#   /usr/bin/python3 with torch (bench, parity)   python3-torch python3-numpy (--full)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DENO_VERSION=2.9.6
-packages=(libopenblas0-pthread fonts-dejavu-core)
+packages=(libopenblas0-pthread fonts-dejavu-core git procps ca-certificates)
 if [ "${1:-}" = "--full" ]; then
   packages+=(docker.io debootstrap iproute2 docker-registry jupyter-nbconvert python3-nbclient python3-ipykernel
     python3-torch python3-numpy)

@@ -21,7 +21,16 @@ function wrap(words: string[], width: number, indent: string): string {
   return lines.join("\n");
 }
 
-const HELP = `Usage: deno task sweep [-- FLAGS]      (epochs, lr, batch: one preset)
+/** The task that ran this script: `epochs`, `lr` and `batch` pass `--preset NAME` first. */
+const TASK = Deno.args[0] === "--preset" && ["epochs", "lr", "batch"].includes(Deno.args[1])
+  ? Deno.args[1]
+  : "sweep";
+
+const USAGE = TASK === "sweep"
+  ? "Usage: deno task sweep [-- FLAGS]      (epochs, lr, batch: one preset)"
+  : `Usage: deno task ${TASK} [-- FLAGS]      (deno task sweep with --preset ${TASK})`;
+
+const HELP = `${USAGE}
 
 Runs hyper-parameter sweeps, one fresh Docker container (or deno process) per trial.
 Trials are identified by their arguments: one shared by several sweeps runs once, and one
@@ -48,6 +57,8 @@ Running:
                        is pinned to its own CPUs (docker, local)
   --results DIR        results directory (default results/); locked while a sweep runs
   --dry-run            print the plan (which trials run, which are done) and stop
+  --reuse-any          count an ok record as done wherever it ran (default: only one from
+                       the same runner: the same image, or a local process)
   --force              rerun trials already recorded ok (from epoch 1)
   --rerun-failed       run only the trials whose record is not ok (failed, interrupted,
                        diverged); trials never run are left for later
@@ -86,6 +97,7 @@ function main(): Promise<number> | number {
     results: { type: "string", default: "results" },
     "dry-run": { type: "boolean", default: false },
     force: { type: "boolean", default: false },
+    "reuse-any": { type: "boolean", default: false },
     "rerun-failed": { type: "boolean", default: false },
     retries: { type: "string", default: "0" },
     seeds: { type: "string", default: "1" },
@@ -111,6 +123,7 @@ function main(): Promise<number> | number {
     results: values.results,
     dryRun: values["dry-run"],
     force: values.force,
+    reuseAny: values["reuse-any"],
     rerunFailed: values["rerun-failed"],
     seeds: values.seeds,
     saveModel: values["save-model"],

@@ -5,7 +5,7 @@
  */
 
 import { parseTrialArgs, TRIAL_HELP, UsageError } from "../lib/record/mod.ts";
-import { EXIT, progressLine, Trial, TrialFailure } from "../lib/train/mod.ts";
+import { EXIT, progressLine, terminalColumns, Trial, TrialFailure } from "../lib/train/mod.ts";
 import { scriptArgs } from "../lib/cli.ts";
 import { planArgv } from "../lib/sweep/mod.ts";
 
@@ -72,7 +72,7 @@ async function main(argv: string[]): Promise<number> {
           const now = performance.now();
           if (now - lastDraw < 100 && p.batch !== p.batches) return;
           lastDraw = now;
-          write(`\r\x1b[2K${progressLine(p, cli.args.epochs)}`);
+          write(`\r\x1b[2K${progressLine(p, cli.args.epochs, terminalColumns())}`);
         }
         : undefined,
       signal: abort.signal,

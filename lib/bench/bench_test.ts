@@ -1,8 +1,14 @@
 import assert from "node:assert/strict";
 import { UsageError } from "../cli.ts";
 import { formatBenchTable, parseBenchArgs, projectEpochSeconds, ratiosVsPytorch } from "./bench.ts";
-import { type BenchEntry, type BenchRecord, epochRatio } from "../record/mod.ts";
-import { ANCHOR_SCRIPT, benchEpochs, pytorchOneEpoch } from "./epoch.ts";
+import {
+  type BenchEntry,
+  type BenchRecord,
+  epochRatio,
+  sampleSpread,
+  tooWide,
+} from "../record/mod.ts";
+import { benchEpochs, pytorchOneEpoch, TORCH_SCRIPT } from "./epoch.ts";
 import { loadMnist, packageDataDir } from "../data/mod.ts";
 
 Deno.test("epoch projection: ceil(60000/128) = 469 steps plus the test pass", () => {
@@ -105,6 +111,27 @@ Deno.test("ratio vs PyTorch and the printed table", () => {
   assert.match(table, /blas \/ pytorch projected epoch: 0\.50/);
 });
 
+Deno.test("the printed table flags samples spread too wide and a busy machine", () => {
+  const wide = entry("blas", 100, 2);
+  wide.steps[0].samplesMs = [60, 100, 140]; // (140 - 60) / 100 = 80 %
+  const calm = benchRecord({ entries: [entry("blas", 100, 2)] });
+  assert.doesNotMatch(formatBenchTable(calm, [128]), /\*|busy/);
+  assert.equal(sampleSpread([60, 100, 140]), 0.8);
+  assert.equal(sampleSpread([100]), 0);
+  assert.equal(tooWide([99, 100, 149]), false);
+  assert.equal(tooWide([99, 100, 151]), true);
+  const table = formatBenchTable(
+    benchRecord({
+      entries: [wide],
+      load: { loadAverage: [3.4, 3, 2], cores: 2, otherCores: 1.5, top: [], busy: true },
+    }),
+    [128],
+  );
+  assert.match(table, /\| blas \(v\) \| 2 \| 100\.0 \* \|/);
+  assert.match(table, /^\* samples spread more than 50 % of their median .*not to be trusted$/m);
+  assert.match(table, /^warning: the machine is busy \(load average 3\.40 on 2 cores; /m);
+});
+
 Deno.test("scripts/bench.ts: --help exits 0, a bad flag exits 2 with one line", async () => {
   const script = new URL("../../scripts/bench.ts", import.meta.url).pathname;
   const run = (args: string[]) =>
@@ -144,13 +171,42 @@ Deno.test("whole epochs: medians, ratio and the printed table", () => {
   assert.match(both, /^pytorch whole epoch \/ projected epoch: 0\.46$/m);
 });
 
-Deno.test("whole epochs: a missing anchor script is named, not fatal", async () => {
+Deno.test("whole epochs: a missing PyTorch script is named, not fatal", async () => {
   const r = await pytorchOneEpoch(packageDataDir(), 1, "/usr/bin/python3", "/nonexistent/a.py");
-  assert.equal(r, "no anchor script at /nonexistent/a.py");
+  assert.equal(r, "no PyTorch script at /nonexistent/a.py");
 });
 
-Deno.test("whole epochs: ours and the anchor on a subset, alternating", async () => {
-  // The anchor reads LIMIT_TRAIN / LIMIT_TEST; ours gets the same subset.
+/** Whether /usr/bin/python3 imports torch (setup.sh --full installs it; CI must have it). */
+function hasTorch(): boolean {
+  const ok = new Deno.Command("/usr/bin/python3", { args: ["-c", "import torch"], stderr: "null" })
+    .outputSync().success;
+  if (!ok && Deno.env.get("CI")) {
+    throw new Error("CI needs python3-torch (scripts/setup.sh --full)");
+  }
+  return ok;
+}
+
+Deno.test("the PyTorch script is inside the repository, beside nothing outside it", async () => {
+  const root = new URL("../..", import.meta.url).pathname;
+  assert.ok(TORCH_SCRIPT.startsWith(root), TORCH_SCRIPT);
+  assert.equal(TORCH_SCRIPT.slice(root.length), "reference/torch_mnist.py");
+  assert.ok((await Deno.stat(TORCH_SCRIPT)).isFile);
+});
+
+Deno.test("the PyTorch script names its modes and exits 2 on bad arguments", async () => {
+  const out = await new Deno.Command("/usr/bin/python3", {
+    args: [TORCH_SCRIPT, "bogus"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 2);
+  const err = new TextDecoder().decode(out.stderr);
+  assert.match(err, /^torch_mnist\.py: bad arguments 'bogus'\n/);
+  for (const mode of ["train", "steps", "parity"]) assert.match(err, new RegExp(`py ${mode} `));
+});
+
+Deno.test("whole epochs: ours and PyTorch on a subset, alternating", async () => {
+  // The PyTorch script reads LIMIT_TRAIN / LIMIT_TEST; ours gets the same subset.
   Deno.env.set("LIMIT_TRAIN", "512");
   Deno.env.set("LIMIT_TEST", "256");
   try {
@@ -162,9 +218,8 @@ Deno.test("whole epochs: ours and the anchor on a subset, alternating", async ()
     assert.equal(ours.seconds.length, 2);
     assert.ok(ours.seconds.every((s) => s > 0 && s < 60), `${ours.seconds}`);
     assert.ok(ours.valAcc.every((a) => a > 0.2 && a <= 1), `${ours.valAcc}`);
-    const torch = await pytorchOneEpoch(packageDataDir(), 1);
-    if (typeof torch === "string") {
-      // No python3 with torch here (or no anchor): blas alone, and the note says why.
+    if (!hasTorch()) {
+      // No python3 with torch here: blas alone, and the note says why.
       assert.equal(runs.length, 1);
       assert.ok(notes.some((n) => n.startsWith("note: PyTorch epochs skipped")), `${notes}`);
     } else {
@@ -172,7 +227,6 @@ Deno.test("whole epochs: ours and the anchor on a subset, alternating", async ()
       assert.equal(runs[1].seconds.length, 2);
       assert.ok(runs[1].valAcc.every((a) => a > 0.2 && a <= 1), `${runs[1].valAcc}`);
       assert.ok(epochRatio(runs)! > 0);
-      assert.ok(ANCHOR_SCRIPT.endsWith("shared/anchors/torch_mnist.py"));
     }
   } finally {
     Deno.env.delete("LIMIT_TRAIN");

@@ -1,7 +1,7 @@
 /**
  * Whole epochs side by side (`deno task bench --epochs N`): one epoch of 60k training images
  * at batch 128 plus the 10k test pass, ours in this process through the trainer and
- * PyTorch's through the study's anchor script, alternating so that a machine whose speed
+ * PyTorch's through `reference/torch_mnist.py train`, alternating so that a machine whose speed
  * drifts slows both alike.
  * @module
  */
@@ -12,9 +12,11 @@ import type { Mnist } from "../data/mod.ts";
 import { createModel } from "../model/mod.ts";
 import { train } from "../train/mod.ts";
 
-/** The anchor script of the study, beside the repository as `../shared/anchors`. */
-export const ANCHOR_SCRIPT = new URL("../../../shared/anchors/torch_mnist.py", import.meta.url)
-  .pathname;
+/**
+ * The project's one PyTorch script (`reference/torch_mnist.py`): the study's model trained
+ * whole epochs (`train`), timed per step (`steps`) and stepped from given weights (`parity`).
+ */
+export const TORCH_SCRIPT = new URL("../../reference/torch_mnist.py", import.meta.url).pathname;
 
 /** Hyper-parameters of every measured epoch (the study's defaults). */
 const EPOCH = { batchSize: 128, lr: 1.0 };
@@ -38,24 +40,32 @@ export async function oursOneEpoch(data: Mnist, threads: number | null) {
 }
 
 /**
- * One epoch of the anchor script with `python`, parsed from its log line; null (with the
+ * One epoch of {@linkcode TORCH_SCRIPT} `train` with `python`, parsed from its log line; null (with the
  * reason) when the script or torch is missing or the run fails.
  */
 export async function pytorchOneEpoch(
   dataDir: string,
   threads: number,
   python = "/usr/bin/python3",
-  script = ANCHOR_SCRIPT,
+  script = TORCH_SCRIPT,
 ): Promise<{ seconds: number; valAcc: number } | string> {
   try {
     await Deno.stat(script);
   } catch {
-    return `no anchor script at ${script}`;
+    return `no PyTorch script at ${script}`;
   }
   let output;
   try {
     output = await new Deno.Command(python, {
-      args: [script, dataDir, "1", String(EPOCH.batchSize), String(EPOCH.lr), String(threads)],
+      args: [
+        script,
+        "train",
+        dataDir,
+        "1",
+        String(EPOCH.batchSize),
+        String(EPOCH.lr),
+        String(threads),
+      ],
       stdout: "piped",
       stderr: "piped",
     }).output();

@@ -6,3 +6,5 @@
 
 export { BENCH_HELP, formatBenchTable, parseBenchArgs, runBench } from "./bench.ts";
 export type { BenchOptions } from "./bench.ts";
+export { isBusy, machineLoad } from "./machine_load.ts";
+export { TORCH_SCRIPT } from "./epoch.ts";

@@ -5,10 +5,22 @@
  */
 
 import * as tf from "@tensorflow/tfjs-core";
-import "@tensorflow/tfjs-backend-cpu";
+import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import { BLAS_BACKEND, registerBlasBackend } from "./blas.ts";
+import { silenceNodeBanner } from "./pooled_backend.ts";
 import { blasConfig, ignoredBlasCoretype, loadBlas, setThreads } from "./openblas.ts";
 
+// tfjs' own `cpu` backend, registered again without its "install tfjs-node" banner: every
+// entry point (train, bench, notebooks, any script importing lib/) reaches tfjs through here.
+// Its kernels stay registered under "cpu"; only the factory of the instance changes.
+if (tf.findBackendFactory("cpu") !== null && !tf.engine().registry["cpu"]) {
+  tf.removeBackend("cpu");
+  tf.registerBackend("cpu", () => {
+    const backend = new MathBackendCPU();
+    silenceNodeBanner(backend);
+    return backend;
+  }, 1);
+}
 export { adadeltaUpdate } from "./_adadelta_update.ts";
 export { fillDropoutMask } from "./_dropout_mask.ts";
 export { FusedHelper } from "./_fused_helper.ts";
@@ -55,13 +67,20 @@ async function activate(name: string): Promise<void> {
   await tf.ready();
 }
 
-async function setupBlas(threads: number, log: (line: string) => void): Promise<BackendInfo> {
+/** `how` follows the backend's name in its one log line: " (auto)" when auto chose it. */
+async function setupBlas(
+  threads: number,
+  log: (line: string) => void,
+  how = "",
+): Promise<BackendInfo> {
   const path = loadBlas();
   registerBlasBackend();
   const inEffect = setThreads(threads);
   await activate(BLAS_BACKEND);
   const library = blasConfig();
-  log(`backend blas: ${path}${library ? ` (${library})` : ""}, ${inEffect ?? threads} threads`);
+  log(
+    `backend blas${how}: ${path}${library ? ` (${library})` : ""}, ${inEffect ?? threads} threads`,
+  );
   const ignored = ignoredBlasCoretype();
   if (ignored !== null) {
     log(
@@ -112,6 +131,7 @@ export function isSoftwareAdapter(adapter: AdapterLike): boolean {
 async function setupWebgpu(
   requireHardware: boolean,
   log: (line: string) => void,
+  how = "",
 ): Promise<BackendInfo> {
   const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<AdapterLike | null> } })
     .gpu;
@@ -125,7 +145,7 @@ async function setupWebgpu(
   await import("@tensorflow/tfjs-backend-webgpu");
   await activate("webgpu");
   const what = [adapter.info?.vendor, adapter.info?.description].filter(Boolean).join(" ");
-  log(`backend webgpu: ${what || "adapter"}${software ? " (software adapter: slow)" : ""}`);
+  log(`backend webgpu${how}: ${what || "adapter"}${software ? " (software adapter: slow)" : ""}`);
   return { name: "webgpu", threads: 1, library: null };
 }
 
@@ -155,11 +175,13 @@ export async function setupBackend(
       return { name: "cpu", threads: 1, library: null };
     case "auto": {
       const reasons: string[] = [];
-      for (const attempt of [() => setupBlas(threads, log), () => setupWebgpu(true, log)]) {
+      const attempts = [
+        () => setupBlas(threads, log, " (auto)"),
+        () => setupWebgpu(true, log, " (auto)"),
+      ];
+      for (const attempt of attempts) {
         try {
-          const info = await attempt();
-          log(`auto chose backend ${info.name}`);
-          return info;
+          return await attempt();
         } catch (e) {
           reasons.push(oneLine(e));
         }

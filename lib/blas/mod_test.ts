@@ -16,11 +16,13 @@ Deno.test("setupBackend('blas') activates blas with the threads asked for", asyn
   assert.match(lines.join("\n"), /backend blas: .*\(OpenBLAS .*\), 1 threads/);
 });
 
-Deno.test("setupBackend('auto') picks blas here and says so", async () => {
+Deno.test("setupBackend('auto') picks blas here and says so in one line", async () => {
   const lines: string[] = [];
   const info = await setupBackend("auto", { threads: 2, log: (l) => lines.push(l) });
   assert.equal(info.name, "blas");
-  assert.ok(lines.includes("auto chose backend blas"), lines.join("\n"));
+  const said = lines.filter((l) => !l.startsWith("note: "));
+  assert.equal(said.length, 1, lines.join("\n"));
+  assert.match(said[0], /^backend blas \(auto\): \S+ \(OpenBLAS .*\), 2 threads$/);
 });
 
 Deno.test("setupBackend('cpu') activates the pure-JS backend", async () => {
@@ -101,4 +103,35 @@ Deno.test("OpenBLAS kernel: MNIST_BLAS_CORETYPE forces one, an inherited OPENBLA
   // Put back for this process and its children.
   assert.equal(inherited.env, "Sandybridge");
   assert.equal(inherited.child, "Sandybridge");
+});
+
+/** Stderr of a fresh process that imports `imports`, then trains nothing but makes a tensor. */
+async function stderrOf(imports: string, backend: string): Promise<string> {
+  const code = `${imports}
+    import * as tf from "@tensorflow/tfjs";
+    ${
+    backend === ""
+      ? imports === "" ? "" : "void setupBackend; // imported, never called"
+      : `await setupBackend("${backend}", { threads: 1, log: () => {} });`
+  }
+    tf.tensor([1, 2, 3]).square().dataSync();
+    console.log(tf.getBackend());`;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--ext=ts", code],
+    cwd: new URL("../..", import.meta.url).pathname,
+  }).output();
+  assert.ok(out.success, new TextDecoder().decode(out.stderr));
+  return new TextDecoder().decode(out.stderr);
+}
+
+const BANNER = "Hi, looks like you are running TensorFlow.js in Node.js";
+
+Deno.test("tfjs' 'install tfjs-node' banner is silenced for every backend once lib is imported", async () => {
+  // Without lib, tfjs prints it on the first tensor (what this test guards against).
+  assert.ok((await stderrOf("", "")).includes(BANNER));
+  const lib = `import { setupBackend } from "${new URL("./mod.ts", import.meta.url).href}";`;
+  for (const backend of ["", "cpu", "blas", "auto"]) {
+    const err = await stderrOf(lib, backend);
+    assert.ok(!err.includes(BANNER), `${backend || "default"}: ${err}`);
+  }
 });

@@ -9,6 +9,17 @@
 import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import type { BackendValues, DataId, DataType } from "@tensorflow/tfjs-core";
 
+/**
+ * Turns off the banner MathBackendCPU prints on its first tensor in Node-like runtimes ("Hi,
+ * looks like you are running TensorFlow.js in Node.js ... install our node backend"): it
+ * recommends `@tensorflow/tfjs-node`, which cannot be installed here, and is noise on every
+ * entry point. The banner is printed only while the backend's private `firstUse` is true.
+ * @param backend a MathBackendCPU (or subclass) not yet used
+ */
+export function silenceNodeBanner(backend: MathBackendCPU): void {
+  (backend as unknown as { firstUse: boolean }).firstUse = false;
+}
+
 /** Most bytes kept in the pool at once. */
 const MAX_POOLED_BYTES = 640 * 1024 * 1024;
 /** Most arrays of one length kept. */
@@ -16,6 +27,12 @@ const MAX_PER_LENGTH = 16;
 
 /** MathBackendCPU whose kernels may take output arrays from a recycling pool. */
 export class PooledBackendCPU extends MathBackendCPU {
+  /** A CPU backend that never prints tfjs' "install tfjs-node" banner (see quietCpuBackend). */
+  constructor() {
+    super();
+    silenceNodeBanner(this);
+  }
+
   #pool = new Map<number, Float32Array[]>();
   #pooledBytes = 0;
   /** Arrays handed out by alloc() that have not escaped. */

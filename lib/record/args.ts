@@ -391,7 +391,7 @@ export function trialId(args: TrialArgs): string {
 export interface TrialCli {
   /** The trial's arguments. */
   args: TrialArgs;
-  /** Where to write the record; null for the default `results/trials/<id>.json`. */
+  /** Where to write the record; null for the default `runs/<id>.json`. */
   out: string | null;
   /** Directory to save the trained model in; null for none. */
   saveModel: string | null;
@@ -429,7 +429,8 @@ export const TRIAL_HELP = `Train the reference CNN on MNIST once and write its r
 Usage: deno task train -- [flags]
 
 ${argHelpLines().join("\n")}
-  --out FILE            result record (default results/trials/<trial id>.json)
+  --out FILE            result record (default runs/<trial id>.json, ignored by git;
+                        sweeps write results/trials/ on purpose)
   --save-model DIR      save model.json and weights.bin (loadable with tf.loadLayersModel)
   --checkpoint-dir DIR  write a checkpoint there after every epoch; run the same command
                         again to resume after the last finished epoch (bit-identical)

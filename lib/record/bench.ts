@@ -69,6 +69,42 @@ export interface BenchRecord {
   epochs?: EpochRuns[];
   /** Median whole epoch of blas over PyTorch's, when both ran `--epochs`. */
   epochRatioVsPytorch?: number | null;
+  /** How busy the machine was just before timing (absent in older records). */
+  load?: MachineLoad;
+}
+
+/** What was seen just before timing. */
+export interface MachineLoad {
+  /** 1, 5 and 15 minute load averages. */
+  loadAverage: number[];
+  cores: number;
+  /** CPU used by other processes over the sample, in cores (1.0 = one core busy). */
+  otherCores: number;
+  /** The other processes using the most CPU, most first (at most 5, each >= 0.05 cores). */
+  top: { pid: number; command: string; cores: number }[];
+  /** True when the load or the other processes leave less than the whole machine. */
+  busy: boolean;
+}
+
+/** Step samples spread wider than this share of their median are not to be trusted. */
+export const MAX_TRUSTED_SPREAD = 0.5;
+
+/**
+ * The spread of timing samples: (slowest - fastest) / median.
+ * @param samples times of the same work, any unit
+ * @returns 0 for fewer than two samples
+ */
+export function sampleSpread(samples: readonly number[]): number {
+  if (samples.length < 2) return 0;
+  const s = [...samples].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  const median = s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+  return (s[s.length - 1] - s[0]) / median;
+}
+
+/** Whether samples spread too wide to trust their median ({@link MAX_TRUSTED_SPREAD}). */
+export function tooWide(samples: readonly number[]): boolean {
+  return sampleSpread(samples) > MAX_TRUSTED_SPREAD;
 }
 
 /** Whole-epoch times of one implementation over the alternating runs of `--epochs N`. */
@@ -113,4 +149,25 @@ export function epochRatio(runs: EpochRuns[]): number | null {
   const ours = runs.find((r) => r.name === "blas"), torch = runs.find((r) => r.name === "pytorch");
   if (!ours?.seconds.length || !torch?.seconds.length) return null;
   return median(ours.seconds) / median(torch.seconds);
+}
+
+/** Batch size of the whole-epoch bench and of the projected epoch (the study's default). */
+export const EPOCH_BATCH_SIZE = 128;
+
+/**
+ * The warning printed before timing on a busy machine, or null when it is not busy.
+ * @example
+ * ```ts
+ * busyWarning({ loadAverage: [3.4, 3, 2], cores: 2, otherCores: 1.6, busy: true,
+ *   top: [{ pid: 7, command: "deno", cores: 1.2 }] });
+ * // "warning: the machine is busy (load average 3.40 on 2 cores; other processes use 1.60
+ * //  cores: deno (pid 7) 1.20): timings will be slow and noisy; the record says so"
+ * ```
+ */
+export function busyWarning(load: MachineLoad): string | null {
+  if (!load.busy) return null;
+  const who = load.top.map((p) => `${p.command} (pid ${p.pid}) ${p.cores.toFixed(2)}`).join(", ");
+  return `warning: the machine is busy (load average ${load.loadAverage[0].toFixed(2)} on ` +
+    `${load.cores} cores; other processes use ${load.otherCores.toFixed(2)} cores` +
+    `${who ? `: ${who}` : ""}): timings will be slow and noisy; the record says so`;
 }

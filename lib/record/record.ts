@@ -113,6 +113,35 @@ export interface Environment {
   node?: string | null;
 }
 
+/**
+ * Where a trial ran, in words: `container sha256:<12 hex>` (its image) or `local process`.
+ * @param imageId the record's `environment.imageId`
+ * @returns a short label for tables and plans
+ * @example
+ * ```ts
+ * ranIn("sha256:0123456789abcdef0123"); // "container sha256:0123456789ab"
+ * ranIn(null); // "local process"
+ * ```
+ */
+export function ranIn(imageId: string | null): string {
+  return imageId === null ? "local process" : `container ${imageId.slice(0, 19)}`;
+}
+
+/**
+ * Where a set of trials ran: one label when they all ran the same way, else each label with
+ * its count, most first (`container sha256:… (5 trials); local process (1 trial)`).
+ */
+export function ranInSummary(records: readonly TrialRecord[]): string {
+  const counts = new Map<string, number>();
+  for (const r of records) {
+    const where = ranIn(r.environment.imageId);
+    counts.set(where, (counts.get(where) ?? 0) + 1);
+  }
+  const entries = [...counts].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0));
+  if (entries.length <= 1) return entries[0]?.[0] ?? "-";
+  return entries.map(([w, n]) => `${w} (${n} trial${n === 1 ? "" : "s"})`).join("; ");
+}
+
 /** The JSON document written for every trial. */
 export interface TrialRecord {
   /** {@link SCHEMA_VERSION} of the layout. */

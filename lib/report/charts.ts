@@ -106,13 +106,23 @@ export function epochsElapsedChart(records: TrialRecord[]): VegaLiteSpec {
   for (const r of trials) {
     values.push({ epoch: r.args.epochs, seconds: round(totalTime(r), 3), series: totals });
   }
+  const domain = [cumulative, totals];
   const color = {
     field: "series",
     type: "nominal",
     title: null,
-    scale: { domain: [cumulative, totals] },
+    scale: { domain },
     legend: { orient: "top-left" },
   };
+  // The legend comes from the point layer, whose shapes are the marks': circle, diamond.
+  const shape = {
+    field: "series",
+    type: "nominal",
+    title: null,
+    scale: { domain, range: ["circle", "diamond"] },
+    legend: { orient: "top-left" },
+  };
+  const y = { field: "seconds", type: "quantitative", title: "Elapsed time (s)" };
   return {
     ...base("Elapsed time over the epochs", "epochs sweep, batch 128, lr 1.0"),
     width: WIDTH,
@@ -121,20 +131,16 @@ export function epochsElapsedChart(records: TrialRecord[]): VegaLiteSpec {
     layer: [
       {
         transform: [{ filter: { field: "series", equal: cumulative } }],
-        mark: { type: "line", point: true },
-        encoding: {
-          x: EPOCH_X,
-          y: { field: "seconds", type: "quantitative", title: "Elapsed time (s)" },
-          color,
-        },
+        mark: { type: "line" },
+        encoding: { x: EPOCH_X, y, color },
       },
       {
-        transform: [{ filter: { field: "series", equal: totals } }],
-        mark: { type: "point", shape: "diamond", size: 120, filled: true },
+        mark: { type: "point", filled: true, opacity: 1, size: 90 },
         encoding: {
           x: EPOCH_X,
-          y: { field: "seconds", type: "quantitative", title: "Elapsed time (s)" },
+          y,
           color,
+          shape,
         },
       },
     ],
@@ -152,7 +158,8 @@ export function elapsedBySweepChart(
   param: SweepParam,
   subtitle: string,
 ): VegaLiteSpec {
-  const trials = sorted(records);
+  // Ascending by the swept value, left to right (0.5 before 1.0).
+  const trials = [...records].sort((a, b) => a.args[param] - b.args[param]);
   const values = trials.map((r) => ({
     value: param === "lr" ? formatLr(r.args.lr) : String(r.args[param]),
     seconds: round(totalTime(r), 3),
@@ -160,6 +167,10 @@ export function elapsedBySweepChart(
   const order = values.map((v) => v.value);
   const x = { field: "value", type: "ordinal", title: paramTitle(param), sort: order };
   const y = { field: "seconds", type: "quantitative", title: "Elapsed time (s)" };
+  // A few learning rates are separate settings, not points on a scale: bars, not a line.
+  const marks = param === "lr"
+    ? { mark: { type: "bar", width: { band: 0.5 } } }
+    : { mark: { type: "line", point: { size: 60 } } };
   return {
     ...base(`Elapsed time by ${paramTitle(param).replace(/ \(.*\)$/, "").toLowerCase()}`, subtitle),
     width: Math.max(200, 110 * values.length),
@@ -167,7 +178,7 @@ export function elapsedBySweepChart(
     data: { values },
     encoding: { x: { ...x, axis: { labelAngle: 0 } }, y },
     layer: [
-      { mark: { type: "line", point: { size: 60 } } },
+      marks,
       {
         mark: { type: "text", dy: -12, fontSize: 11 },
         encoding: { text: { field: "seconds", type: "quantitative", format: ".1f" } },
@@ -184,21 +195,24 @@ export function valLossPerEpochChart(
 ): VegaLiteSpec {
   const trials = sorted(records);
   const order = trials.map((r) => valueLabel(param, r.args));
-  const values = trials.flatMap((r) =>
+  // Trials that agree epoch for epoch (the same seed: 1, 5 and 10 epochs) would hide each
+  // other: each is moved sideways a little, and drawn with its own dash and point shape.
+  const values = trials.flatMap((r, i) =>
     r.epochs.map((e) => ({
-      epoch: e.epoch,
+      epoch: round(e.epoch + dodge(i, trials.length), 3),
       valLoss: round(e.valLoss, 6),
       trial: valueLabel(param, r.args),
     }))
   );
+  const lastEpochs = trials.map((r) => r.epochs.length);
   return {
-    ...base("Validation loss per epoch", subtitle),
+    ...base("Validation loss per epoch", `${subtitle}; trials set slightly apart to show each`),
     width: WIDTH,
     height: HEIGHT,
     data: { values },
-    mark: { type: "line", point: true },
+    mark: { type: "line", point: { size: 60 } },
     encoding: {
-      x: EPOCH_X,
+      x: { ...EPOCH_X, scale: { domain: [0.6, Math.max(1, ...lastEpochs) + 0.4], nice: false } },
       y: {
         field: "valLoss",
         type: "quantitative",
@@ -213,11 +227,20 @@ export function valLossPerEpochChart(
         scale: { domain: order },
       },
       shape: { field: "trial", type: "nominal", title: null, sort: order },
+      strokeDash: { field: "trial", type: "nominal", title: null, sort: order },
     },
   };
 }
 
-/** Training and validation accuracy per epoch of every trial, side by side. */
+/** Sideways offset (in epochs) of trial `i` of `n`, so that equal values stay visible. */
+function dodge(i: number, n: number): number {
+  return (i - (n - 1) / 2) * 0.12;
+}
+
+/**
+ * Training and validation accuracy per epoch, one panel per trial (so no trial hides under
+ * another), every panel on the same y scale.
+ */
 export function accuracyPerEpochChart(records: TrialRecord[]): VegaLiteSpec {
   const trials = sorted(records);
   const order = trials.map((r) => trialLabel(r.args));
@@ -237,21 +260,25 @@ export function accuracyPerEpochChart(records: TrialRecord[]): VegaLiteSpec {
       },
     ])
   );
+  const low = Math.floor(Math.min(100, ...values.map((v) => v.accuracy)));
   return {
-    ...base("Accuracy per epoch", "every trial; training accuracy is measured during the epoch"),
+    ...base(
+      "Accuracy per epoch",
+      `one panel per trial, all on the same scale (${low}-100 %); training accuracy is ` +
+        "measured during the epoch, with dropout",
+    ),
     data: { values },
     facet: {
-      column: {
-        field: "split",
-        type: "nominal",
-        title: null,
-        sort: ["Training", "Validation"],
-        header: { labelFontSize: 12 },
-      },
+      field: "trial",
+      type: "nominal",
+      title: null,
+      sort: order,
+      header: { labelFontSize: 12 },
     },
+    columns: 3,
     spec: {
-      width: 300,
-      height: HEIGHT,
+      width: 200,
+      height: 150,
       mark: { type: "line", point: true },
       encoding: {
         x: EPOCH_X,
@@ -259,19 +286,19 @@ export function accuracyPerEpochChart(records: TrialRecord[]): VegaLiteSpec {
           field: "accuracy",
           type: "quantitative",
           title: "Accuracy (%)",
-          scale: { zero: false },
+          scale: { domain: [low, 100] },
         },
         color: {
-          field: "trial",
+          field: "split",
           type: "nominal",
-          title: "Trial",
-          sort: order,
-          scale: { domain: order },
+          title: null,
+          sort: ["Training", "Validation"],
+          legend: { orient: "top" },
         },
-        shape: { field: "trial", type: "nominal", title: "Trial", sort: order },
+        shape: { field: "split", type: "nominal", title: null, sort: ["Training", "Validation"] },
       },
     },
-    resolve: { scale: { y: "independent" } },
+    resolve: { scale: { y: "shared", x: "independent" } },
   };
 }
 
@@ -287,23 +314,23 @@ export function epochTimeChart(records: TrialRecord[]): VegaLiteSpec {
     }))
   );
   return {
-    ...base("Time per epoch", "training plus evaluation, every trial"),
-    width: WIDTH,
-    height: HEIGHT,
+    ...base(
+      "Time per epoch",
+      "training plus evaluation; one panel per trial, all on the same scale",
+    ),
     data: { values },
-    mark: { type: "line", point: true },
-    encoding: {
-      x: EPOCH_X,
-      y: { field: "seconds", type: "quantitative", title: "Epoch time (s)" },
-      color: {
-        field: "trial",
-        type: "nominal",
-        title: "Trial",
-        sort: order,
-        scale: { domain: order },
+    facet: { field: "trial", type: "nominal", title: null, sort: order },
+    columns: 3,
+    spec: {
+      width: 200,
+      height: 150,
+      mark: { type: "line", point: true },
+      encoding: {
+        x: EPOCH_X,
+        y: { field: "seconds", type: "quantitative", title: "Epoch time (s)" },
       },
-      shape: { field: "trial", type: "nominal", title: "Trial", sort: order },
     },
+    resolve: { scale: { y: "shared", x: "independent" } },
   };
 }
 

@@ -85,16 +85,68 @@ Deno.test("every chart compiles with Vega-Lite and titles its axes with units", 
   }
 });
 
-Deno.test("sweep charts order the swept values as the reference tables do", async () => {
+Deno.test("lr elapsed: separate bars, the rates ascending left to right (0.5 before 1.0)", async () => {
   const lr1 = await trial("e5_b128_lr1");
   const lr05 = await trial("e5_b128_lr0.5");
-  const elapsed = values(elapsedBySweepChart([lr05, lr1], "lr", "s"));
-  assert.deepEqual(elapsed.map((r) => r.value), ["1.0", "0.5"]);
-  assert.deepEqual(elapsed.map((r) => r.seconds), [lr1.totals!.totalTime, lr05.totals!.totalTime]);
-  const loss = values(valLossPerEpochChart([lr05, lr1], "lr", "s"));
-  assert.equal(loss.length, 10);
-  assert.deepEqual(loss[0], { epoch: 1, valLoss: lr1.epochs[0].valLoss, trial: "lr 1.0" });
-  assert.deepEqual(loss[9], { epoch: 5, valLoss: lr05.epochs[4].valLoss, trial: "lr 0.5" });
+  const spec = elapsedBySweepChart([lr1, lr05], "lr", "s");
+  const elapsed = values(spec);
+  assert.deepEqual(elapsed.map((r) => r.value), ["0.5", "1.0"]);
+  assert.deepEqual(elapsed.map((r) => r.seconds), [lr05.totals!.totalTime, lr1.totals!.totalTime]);
+  const marks = (spec.layer as { mark: { type: string } }[]).map((l) => l.mark.type);
+  assert.deepEqual(marks, ["bar", "text"]); // no line joining two separate settings
+  const batch = elapsedBySweepChart([lr1, await trial("e5_b64_lr1")], "batchSize", "s");
+  assert.deepEqual(values(batch).map((r) => r.value), ["64", "128"]);
+});
+
+Deno.test("validation loss: trials that agree epoch for epoch are set apart and dashed", async () => {
+  const e1 = await trial("e1_b128_lr1");
+  const e5 = await trial("e5_b128_lr1");
+  const e10 = await trial("e10_b128_lr1");
+  const spec = valLossPerEpochChart([e10, e1, e5], "epochs", "s");
+  const loss = values(spec);
+  assert.equal(loss.length, 16);
+  // Same epoch, same loss in the records; no two points of different trials coincide here.
+  const at = new Set(loss.map((r) => `${r.epoch}|${r.valLoss}`));
+  assert.equal(at.size, loss.length);
+  const firstEpoch = loss.filter((r) => Math.round(r.epoch as number) === 1);
+  assert.deepEqual(firstEpoch.map((r) => r.trial), ["1 epoch", "5 epochs", "10 epochs"]);
+  assert.deepEqual(firstEpoch.map((r) => r.epoch), [0.88, 1, 1.12]);
+  const enc = spec.encoding as Record<string, { field: string }>;
+  assert.equal(enc.strokeDash.field, "trial");
+  assert.equal(enc.shape.field, "trial");
+  compileSpec(spec);
+});
+
+Deno.test("epochs elapsed: the legend's shapes are the marks' (circle, diamond)", async () => {
+  const spec = epochsElapsedChart([await trial("e10_b128_lr1"), await trial("e1_b128_lr1")]);
+  const points = (spec.layer as { mark: { type: string }; encoding: Record<string, unknown> }[])[1];
+  assert.equal(points.mark.type, "point");
+  const shape = points.encoding.shape as { scale: { domain: string[]; range: string[] } };
+  assert.deepEqual(shape.scale.domain, ["cumulative, 10-epoch trial", "total of each trial"]);
+  assert.deepEqual(shape.scale.range, ["circle", "diamond"]);
+  const line = (spec.layer as { mark: { type: string; point?: unknown } }[])[0].mark;
+  assert.deepEqual(line, { type: "line" }); // no points of its own, whose shape the legend lacks
+});
+
+Deno.test("accuracy and epoch time: one panel per trial on one stated scale", async () => {
+  const trials = [await trial("e1_b128_lr1"), await trial("e5_b128_lr1")];
+  const acc = accuracyPerEpochChart(trials);
+  assert.equal((acc.facet as { field: string }).field, "trial");
+  assert.deepEqual(acc.resolve, { scale: { y: "shared", x: "independent" } });
+  const low = Math.floor(
+    Math.min(...trials.flatMap((r) => r.epochs.map((e) => 100 * e.trainAcc))),
+  );
+  const y = (acc.spec as { encoding: { y: { scale: { domain: number[] } } } }).encoding.y;
+  assert.deepEqual(y.scale.domain, [low, 100]);
+  assert.match(
+    (acc.title as { subtitle: string }).subtitle,
+    new RegExp(`same scale \\(${low}-100 %\\)`),
+  );
+  const time = epochTimeChart(trials);
+  assert.equal((time.facet as { field: string }).field, "trial");
+  assert.deepEqual(time.resolve, { scale: { y: "shared", x: "independent" } });
+  compileSpec(acc);
+  compileSpec(time);
 });
 
 Deno.test("accuracy chart gives percentages of both splits; comparison charts both sources", async () => {

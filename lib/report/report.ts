@@ -12,18 +12,24 @@ import {
   ARG_SPECS,
   BENCH_SCHEMA_VERSION,
   type BenchRecord,
+  busyWarning,
   type Cell,
   cellKey,
   DEFAULT_ARGS,
+  EPOCH_BATCH_SIZE,
   epochRatio,
   fileId,
   FIXED,
+  MAX_TRUSTED_SPREAD,
   median,
   publishedFor,
+  ranInSummary,
   readRecord,
   RecordError,
+  sampleSpread,
   type Sweep,
   SWEEPS,
+  tooWide,
   type TrialArgs,
   trialId,
   type TrialRecord,
@@ -399,7 +405,7 @@ export function buildReport(input: ResultsInput, options: ReportOptions): Report
   out.push(...environmentSection(trials));
   out.push(...duplicatesSection(duplicateCells(input.records, options.includeSubsets)));
   out.push(...leftOutSection(input));
-  out.push(...rerunSection(options));
+  out.push(...rerunSection(options, input.bench));
   return { markdown: out.join("\n").replace(/\n+$/, "") + "\n", charts };
 }
 
@@ -452,6 +458,8 @@ function sweepSection(
     ),
     "",
   );
+  const found = sweep.cells.flatMap((c) => chosen.get(cellKey(c))?.record ?? []);
+  if (found.length > 0) out.push(`Ran in: ${ranInSummary(found)}.`, "");
   const missing = sweep.cells.filter((c) => !chosen.has(cellKey(c)));
   for (const cell of missing) {
     const failed = input.notOk
@@ -629,20 +637,29 @@ function benchSection(bench: BenchRecord): string[] {
       `${mdText(bench.machine.arch)}), measured ${mdText(bench.startedAt)}.`,
     "",
   );
+  if (bench.load?.busy) out.push(`Measured on a busy machine: ${busyWarning(bench.load)}.`, "");
   const rows: string[][] = [];
   const entries = [...bench.entries].sort((a, b) => compareText(a.name, b.name));
+  let wide = false;
   for (const e of entries) {
-    for (const s of [...e.steps].sort((a, b) => a.batchSize - b.batchSize)) {
+    const steps = [...e.steps].sort((a, b) => a.batchSize - b.batchSize);
+    steps.forEach((s, i) => {
+      const spread = sampleSpread(s.samplesMs);
+      wide ||= tooWide(s.samplesMs);
       rows.push([
-        mdText(e.name),
-        mdText(e.version),
-        String(e.threads),
+        i === 0 ? mdText(e.name) : "",
+        i === 0 ? mdText(e.version) : "",
+        i === 0 ? String(e.threads) : "",
         String(s.batchSize),
         s.msPerStep.toFixed(1),
+        `${(100 * spread).toFixed(0)} %${tooWide(s.samplesMs) ? " (too wide)" : ""}`,
         s.imagesPerSecond.toFixed(0),
-        e.projectedEpochSeconds === null ? DASH : seconds(e.projectedEpochSeconds),
+        // One projection per implementation, from its batch-128 steps: on that row only.
+        s.batchSize === EPOCH_BATCH_SIZE && e.projectedEpochSeconds !== null
+          ? seconds(e.projectedEpochSeconds)
+          : "",
       ]);
-    }
+    });
   }
   out.push(
     table(
@@ -652,6 +669,7 @@ function benchSection(bench: BenchRecord): string[] {
         "Threads",
         "Batch",
         "ms per step",
+        "Spread",
         "Images/s",
         "Projected epoch",
       ],
@@ -659,6 +677,16 @@ function benchSection(bench: BenchRecord): string[] {
     ),
     "",
   );
+  out.push(
+    "Spread: (slowest - fastest) / median of the step samples; over " +
+      `${100 * MAX_TRUSTED_SPREAD} % the median is not to be trusted (marked "too wide"). ` +
+      `The projected epoch is ${EPOCH_BATCH_SIZE}-image steps for 60,000 images plus the test ` +
+      "pass, on the batch-128 row.",
+    "",
+  );
+  if (wide) {
+    out.push("Some samples spread too wide to trust: rerun the bench on an idle machine.", "");
+  }
   if (bench.ratioVsPytorch) {
     const ratios = Object.entries(bench.ratioVsPytorch).sort(([a], [b]) => compareText(a, b));
     out.push(
@@ -670,7 +698,7 @@ function benchSection(bench: BenchRecord): string[] {
   if (bench.epochs?.length) {
     out.push(
       "Whole epochs (60,000 training images at batch 128 plus the 10,000-image test pass; " +
-        "PyTorch through the study's anchor script), run alternately:",
+        "PyTorch through reference/torch_mnist.py), run alternately:",
       "",
       table(
         ["Implementation", "Epoch times", "Median", "Validation accuracy"],
@@ -746,7 +774,33 @@ function leftOutSection(input: ResultsInput): string[] {
   return ["## Records left out", "", ...input.warnings.map((w) => `- ${mdText(w)}`), ""];
 }
 
-function rerunSection(options: ReportOptions): string[] {
+/**
+ * The `deno task bench` command that measures what `bench` holds: the same backends, PyTorch
+ * and whole epochs when it has them, steps, batch sizes and threads when not the defaults.
+ * @param bench the bench record, or null for the plain command
+ * @param resultsDir where its `--out` goes
+ */
+export function benchCommand(bench: BenchRecord | null, resultsDir: string): string {
+  const flags: string[] = [];
+  const ours = bench?.entries.filter((e) => e.name !== "pytorch") ?? [];
+  const names = ours.map((e) => e.name);
+  if (names.length > 0 && names.join(",") !== "blas") flags.push(`--backends ${names.join(",")}`);
+  if (bench?.entries.some((e) => e.name === "pytorch")) flags.push("--vs-pytorch");
+  const runs = Math.max(0, ...(bench?.epochs ?? []).map((r) => r.seconds.length));
+  if (runs > 0) flags.push(`--epochs ${runs}`);
+  const first = ours[0];
+  const steps = first?.steps[0]?.samplesMs.length;
+  if (steps !== undefined && steps !== 20) flags.push(`--steps ${steps}`);
+  const sizes = first?.steps.map((s) => s.batchSize).join(",");
+  if (sizes && sizes !== "32,64,128") flags.push(`--batch-sizes ${sizes}`);
+  if (first && bench && first.threads !== bench.machine.cores) {
+    flags.push(`--threads ${first.threads}`);
+  }
+  flags.push(`--out ${resultsDir}/bench.json`);
+  return `deno task bench -- ${flags.join(" ")}`;
+}
+
+function rerunSection(options: ReportOptions, bench: BenchRecord | null): string[] {
   const dir = options.resultsDir;
   const report = ["deno task report", ...(dir === "results" ? [] : [`--results ${dir}`])];
   if (options.includeSubsets) report.push("--include-subsets");
@@ -758,7 +812,7 @@ function rerunSection(options: ReportOptions): string[] {
     "deno task image      # build the container image the trials run in",
     `deno task sweep${dir === "results" ? "" : ` -- --results ${dir}`}` +
     "  # all three sweeps; a trial already recorded ok is skipped",
-    `deno task bench -- --out ${dir}/bench.json`,
+    benchCommand(bench, dir),
     reportCmd,
     "```",
     "",

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  benchCommand,
   buildReport,
   type LoadedRecord,
   loadResults,
@@ -160,6 +161,24 @@ Deno.test("buildReport: the three sweep tables, cell by cell", async () => {
   ]);
 });
 
+Deno.test("buildReport: each sweep says where its trials ran", async () => {
+  const input = await loadResults(DIR);
+  const { markdown } = buildReport(input, OPTIONS);
+  const sweepA = markdown.slice(markdown.indexOf("## Sweep a"), markdown.indexOf("## Sweep b"));
+  assert.match(sweepA, /\n\nRan in: container sha256:f1x7ure00000\.\n\n/);
+  const local = input.records.find((r) => r.record.args.epochs === 1)!;
+  local.record = {
+    ...local.record,
+    environment: { ...local.record.environment, imageId: null },
+  };
+  const mixed = buildReport(input, OPTIONS).markdown;
+  assert.ok(
+    mixed.includes(
+      "\n\nRan in: container sha256:f1x7ure00000 (2 trials); local process (1 trial).\n\n",
+    ),
+  );
+});
+
 Deno.test("buildReport: a missing trial says which record failed and the command that fills it", async () => {
   const { markdown } = buildReport(await loadResults(DIR), OPTIONS);
   const train = "deno task train -- --epochs 5 --batch-size 32 --lr 1.0 " +
@@ -224,15 +243,13 @@ Deno.test("buildReport: environment, subsets, left-out files, bench and the char
   assert.ok(
     markdown.includes(`- ${TRIALS}/malformed.json: field 'epochs' is not a list, left out`),
   );
-  assert.deepEqual(tableAfter(markdown, "## Benchmark")[1], [
-    "blas",
-    "tfjs 4.22.0",
-    "2",
-    "32",
-    "41.5",
-    "771",
-    "68.60 s",
+  // The projected epoch once per implementation (batch-128 row), the spread of every sample.
+  assert.deepEqual(tableAfter(markdown, "## Benchmark").slice(1, 4), [
+    ["blas", "tfjs 4.22.0", "2", "32", "41.5", "2 %", "771", ""],
+    ["", "", "", "64", "74.2", "1 %", "863", ""],
+    ["", "", "", "128", "139.8", "2 %", "916", "68.60 s"],
   ]);
+  assert.doesNotMatch(markdown, /\(too wide\)|Measured on a busy machine|Some samples spread/);
   assert.deepEqual(charts.map((c) => c.name), [
     "epochs_elapsed",
     "epochs_val_loss",
@@ -251,6 +268,26 @@ Deno.test("buildReport: environment, subsets, left-out files, bench and the char
     assert.ok(markdown.includes(`(charts/${c.name}.svg)`), c.name);
     assert.ok(markdown.includes(`(charts/${c.name}.png)`), c.name);
   }
+});
+
+Deno.test("buildReport: a busy machine and samples spread too wide are flagged", async () => {
+  const input = await loadResults(DIR);
+  const bench = structuredClone(input.bench!);
+  bench.entries[0].steps[0].samplesMs = [40, 41.5, 90];
+  bench.load = {
+    loadAverage: [3.4, 3.1, 2.5],
+    cores: 2,
+    otherCores: 1.5,
+    top: [{ pid: 42, command: "deno", cores: 1.5 }],
+    busy: true,
+  };
+  const { markdown } = buildReport({ ...input, bench }, OPTIONS);
+  assert.equal(tableAfter(markdown, "## Benchmark")[1][5], "120 % (too wide)");
+  assert.ok(markdown.includes(
+    "Measured on a busy machine: warning: the machine is busy (load average 3.40 on 2 cores; " +
+      "other processes use 1.50 cores: deno (pid 42) 1.50)",
+  ));
+  assert.ok(markdown.includes("Some samples spread too wide to trust"));
 });
 
 Deno.test("buildReport is deterministic and leaves subsets out unless asked", async () => {
@@ -355,4 +392,18 @@ Deno.test("report: records that lie or would crash it are left out, one line eac
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("benchCommand reproduces what the bench record holds", async () => {
+  const { bench } = await loadResults(DIR);
+  assert.equal(
+    benchCommand(bench, "results"),
+    "deno task bench -- --backends blas,cpu --vs-pytorch --steps 3 --out results/bench.json",
+  );
+  const committed = await loadResults(fileURLToPath(new URL("../../results", import.meta.url)));
+  assert.equal(
+    benchCommand(committed.bench, "results"),
+    "deno task bench -- --vs-pytorch --epochs 3 --out results/bench.json",
+  );
+  assert.equal(benchCommand(null, "out"), "deno task bench -- --out out/bench.json");
 });

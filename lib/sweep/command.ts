@@ -39,6 +39,8 @@ export interface SweepCommandOptions {
   results: string;
   dryRun: boolean;
   force: boolean;
+  /** Count an `ok` record as done wherever it ran (else only one from the same runner, image). */
+  reuseAny: boolean;
   /** `--seeds`, as typed: seeds per trial (1 by default). */
   seeds: string;
   /** `--retries`, as typed: times a failed trial runs again. */
@@ -137,7 +139,10 @@ function printPlan(
       : unrecorded.has(t.id)
       ? "no record, skip"
       : "run";
-    print(`  ${state.padEnd(15)} ${t.id}`, "stdout");
+    const why = t.ranElsewhere
+      ? ` (its record ran in a ${t.ranElsewhere}; --reuse-any keeps it)`
+      : "";
+    print(`  ${state.padEnd(15)} ${t.id}${why}`, "stdout");
   }
 }
 
@@ -188,7 +193,6 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
     err(e.message);
     return 2;
   }
-  await markDone(plan, resultsDir);
   // --rerun-failed: only trials with a record that is not ok (those without one wait).
   const unrecorded = new Set<string>();
   if (o.rerunFailed) {
@@ -264,11 +268,18 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
     );
   }
 
+  // A record counts as done only when it ran the same way (same image, or a local process).
+  const sameWay = async (id: string | null) => {
+    await markDone(plan, resultsDir, o.reuseAny ? undefined : id);
+  };
   if (o.dryRun) {
     if (kind === "docker" || kind === "swarm") {
       const tag = await imageTag(o.root);
       const id = await imageId(tag);
       say(`Image: ${tag} ${id ? `(built, ${id.slice(0, 19)})` : "(not built yet: would build)"}`);
+      await sameWay(id ?? "not built");
+    } else {
+      await sameWay(null);
     }
     printPlan(plan, shownDir, o.force, unrecorded, print);
     return 0;
@@ -356,6 +367,7 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
         controller.signal,
       );
       if (image.built) say(`Image: built ${image.tag} (${image.id.slice(0, 19)})`);
+      await sameWay(image.id);
       runner = new DockerRunner({
         image: image.tag,
         imageId: image.id,
@@ -393,6 +405,7 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
         resultsDir,
       });
     } else {
+      await sameWay(null);
       runner = new LocalRunner({ root: o.root, gitCommit: commit, cpusets });
     }
     if (runner !== null) {

@@ -6,6 +6,7 @@
 
 import {
   DEFAULT_ARGS,
+  ranIn,
   readRecord,
   type TrialArgs,
   trialId,
@@ -35,8 +36,10 @@ export interface PlannedSweep {
 export interface PlannedTrial {
   id: string;
   args: TrialArgs;
-  /** The record at `trials/<id>.json` says `ok`. */
+  /** The record at `trials/<id>.json` says `ok` and ran the way this sweep runs trials. */
   done: boolean;
+  /** Where an `ok` record that does not count as done ran (another runner or image). */
+  ranElsewhere?: string;
 }
 
 /** What a sweep run will do. */
@@ -96,16 +99,30 @@ export function planSweeps(defs: readonly SweepDef[], overrides: Partial<TrialAr
 }
 
 /**
- * Marks each trial done when `trials/<id>.json` holds a valid record with status `ok`; an
- * unreadable or invalid record counts as not done (the trial runs again and replaces it).
+ * Marks each trial done when `trials/<id>.json` holds a valid record with status `ok` that ran
+ * the same way: in a container of image `imageId`, or (`imageId` null) as a local process.
+ * With `imageId` undefined (`--reuse-any`) any `ok` record counts. An unreadable or invalid
+ * record counts as not done (the trial runs again and replaces it).
+ * @param plan the plan whose trials are marked
+ * @param resultsDir the results directory holding `trials/`
+ * @param imageId the image this sweep's trials run in, null for local processes, undefined
+ * to accept a record from anywhere
  */
-export async function markDone(plan: Plan, resultsDir: string): Promise<void> {
+export async function markDone(
+  plan: Plan,
+  resultsDir: string,
+  imageId?: string | null,
+): Promise<void> {
   for (const t of plan.trials) {
+    t.done = false;
+    delete t.ranElsewhere;
     try {
       const record = await readRecord(recordPath(resultsDir, t.id), t.id);
-      t.done = record.status === "ok";
+      if (record.status !== "ok") continue;
+      if (imageId === undefined || record.environment.imageId === imageId) t.done = true;
+      else t.ranElsewhere = ranIn(record.environment.imageId);
     } catch {
-      t.done = false;
+      // not done
     }
   }
 }

@@ -72,7 +72,7 @@ Deno.test("argsToFlags round-trips through the trial CLI's parser to the same id
   assert.ok(flags.every((f) => f.startsWith("--") && f.includes("=")));
 });
 
-Deno.test("markDone: only a valid record with status ok counts as done", async () => {
+Deno.test("markDone: only a valid ok record that ran the same way (runner, image) counts as done", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const plan = planSweeps([PRESETS.lr], {});
@@ -111,6 +111,27 @@ Deno.test("markDone: only a valid record with status ok counts as done", async (
     await Deno.writeTextFile(recordPath(dir, a.id), "{ not json");
     await markDone(plan, dir);
     assert.deepEqual(plan.trials.map((t) => t.done), [false, false]);
+
+    // Only a record that ran the same way counts, unless any will do (--reuse-any).
+    const local = record("ok", a.id, a.args);
+    await Deno.writeTextFile(recordPath(dir, a.id), formatRecord(local));
+    await markDone(plan, dir, "sha256:feedfacefeedfacefeedface");
+    assert.deepEqual(plan.trials.map((t) => t.done), [false, false]);
+    assert.equal(plan.trials[0].ranElsewhere, "local process");
+    await markDone(plan, dir, null);
+    assert.deepEqual(plan.trials.map((t) => t.done), [true, false]);
+    assert.equal(plan.trials[0].ranElsewhere, undefined);
+    local.environment.imageId = "sha256:0123456789abcdef01234567";
+    await Deno.writeTextFile(recordPath(dir, a.id), formatRecord(local));
+    await markDone(plan, dir, null);
+    assert.equal(plan.trials[0].done, false);
+    assert.equal(plan.trials[0].ranElsewhere, "container sha256:0123456789ab");
+    await markDone(plan, dir, "sha256:feedfacefeedfacefeedface");
+    assert.equal(plan.trials[0].done, false);
+    await markDone(plan, dir, "sha256:0123456789abcdef01234567");
+    assert.equal(plan.trials[0].done, true);
+    await markDone(plan, dir, undefined);
+    assert.equal(plan.trials[0].done, true);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -26,6 +26,7 @@ Deno.test("sweep --rerun-failed plans only trials whose record is not ok", async
       args: ok,
       epochs: okRecord.epochs.slice(0, 1),
       totals: { ...okRecord.totals!, epochsDone: 1 },
+      environment: { ...okRecord.environment, imageId: null }, // ran as a local process
     });
     const now = new Date();
     await writeRecord(

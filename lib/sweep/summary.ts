@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { TrialRecord } from "../record/mod.ts";
+import { ranInSummary, type TrialRecord } from "../record/mod.ts";
 import type { PlannedSweep } from "./plan.ts";
 import { resultTable } from "../markdown.ts";
 
@@ -26,10 +26,21 @@ export function sweepTable(
   );
 }
 
-/** Every sweep's title and table, separated by blank lines. */
+/** Where the recorded trials of a sweep ran: `Ran in: container sha256:…` (see ranInSummary). */
+export function sweepRanIn(
+  sweep: PlannedSweep,
+  records: ReadonlyMap<string, TrialRecord>,
+): string {
+  const found = sweep.columns.flatMap((c) => records.get(c.id) ?? []);
+  return `Ran in: ${found.length === 0 ? "-" : ranInSummary(found)}`;
+}
+
+/** Every sweep's title, table and where its trials ran, separated by blank lines. */
 export function summaryTables(
   sweeps: readonly PlannedSweep[],
   records: ReadonlyMap<string, TrialRecord>,
 ): string {
-  return sweeps.map((s) => `${s.title}\n\n${sweepTable(s, records)}`).join("\n\n");
+  return sweeps
+    .map((s) => `${s.title}\n\n${sweepTable(s, records)}\n\n${sweepRanIn(s, records)}`)
+    .join("\n\n");
 }

@@ -52,6 +52,8 @@ Deno.test("summary tables reproduce the reference README's three tables", () => 
 | Validation loss | 0.0561 | 0.0280 | 0.0263 |
 | Validation accuracy | 0.9807 | 0.9908 | 0.9919 |
 
+Ran in: local process
+
 Sweep b: learning rate
 
 | Learning rate | 1.0 | 0.5 |
@@ -60,14 +62,31 @@ Sweep b: learning rate
 | Validation loss | 0.0280 | 0.0297 |
 | Validation accuracy | 0.9908 | 0.9902 |
 
+Ran in: local process
+
 Sweep c: batch size
 
 | Batch size | 32 | 64 | 128 |
 | --- | --- | --- | --- |
 | Elapsed time | 500.73 s | 388.76 s | 354.47 s |
 | Validation loss | 0.0332 | 0.0280 | 0.0280 |
-| Validation accuracy | 0.9899 | 0.9905 | 0.9908 |`,
+| Validation accuracy | 0.9899 | 0.9905 | 0.9908 |
+
+Ran in: local process`,
   );
+});
+
+Deno.test("the summary says where each sweep's trials ran, with counts when they differ", () => {
+  const plan = planSweeps(selectSweeps(["epochs"], []), {});
+  const map = records(plan);
+  map.get("e1_b128_lr1_g0.7_s1")!.environment.imageId = "sha256:0123456789abcdef0123456789";
+  map.get("e10_b128_lr1_g0.7_s1")!.environment.imageId = "sha256:0123456789abcdef0123456789";
+  assert.match(
+    summaryTables(plan.sweeps, map),
+    /\n\nRan in: container sha256:0123456789ab \(2 trials\); local process \(1 trial\)$/,
+  );
+  map.delete("e5_b128_lr1_g0.7_s1");
+  assert.match(summaryTables(plan.sweeps, map), /\n\nRan in: container sha256:0123456789ab$/);
 });
 
 Deno.test("a missing record shows '-', one not ok shows its status", () => {

@@ -52,16 +52,49 @@ function duration(seconds: number): string {
   return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s` : `${s}s`;
 }
 
-/** One progress-bar line: batches done, running loss, steps/s and ETA of the epoch. */
+/** Widest bar drawn, in characters between the brackets. */
+const MAX_BAR = 24;
+/** Narrowest bar worth drawing; below this the bar is left out. */
+const MIN_BAR = 5;
+/** Columns assumed when the terminal's width is unknown. */
+export const DEFAULT_COLUMNS = 80;
+
+/**
+ * One progress-bar line (batches done, running loss, steps/s and ETA of the epoch) that fits
+ * in `columns - 1` characters, so that redrawing it with `\r` never wraps: the bar shrinks,
+ * then goes, then the line is cut.
+ * @param p where the epoch stands
+ * @param epochs epochs of the trial
+ * @param columns the terminal's width (see {@link terminalColumns})
+ * @returns the line, without `\r` or newline
+ */
 export function progressLine(
   p: { epoch: number; batch: number; batches: number; runningLoss: number; elapsed: number },
   epochs: number,
-  width = 24,
+  columns = DEFAULT_COLUMNS,
 ): string {
-  const done = Math.round((width * p.batch) / p.batches);
   const rate = p.batch / Math.max(p.elapsed, 1e-9);
   const eta = (p.batches - p.batch) / rate;
-  return `epoch ${p.epoch}/${epochs} [${"#".repeat(done)}${".".repeat(width - done)}] ` +
-    `${p.batch}/${p.batches} loss=${p.runningLoss.toFixed(4)} ${rate.toFixed(1)} step/s ` +
-    `ETA ${duration(eta)}`;
+  const head = `epoch ${p.epoch}/${epochs}`;
+  const tail = `${p.batch}/${p.batches} loss=${p.runningLoss.toFixed(4)} ${rate.toFixed(1)} ` +
+    `step/s ETA ${duration(eta)}`;
+  const room = columns - 1;
+  const width = Math.min(MAX_BAR, room - head.length - tail.length - 4); // " [" "] "
+  if (width < MIN_BAR) return `${head} ${tail}`.slice(0, Math.max(room, 0));
+  const done = Math.round((width * p.batch) / p.batches);
+  return `${head} [${"#".repeat(done)}${".".repeat(width - done)}] ${tail}`;
+}
+
+/**
+ * The terminal's width in columns, or {@link DEFAULT_COLUMNS} when it cannot be known
+ * (not a terminal, or a size of 0).
+ * @param size how to ask (default `Deno.consoleSize`)
+ */
+export function terminalColumns(size: () => { columns: number } = Deno.consoleSize): number {
+  try {
+    const { columns } = size();
+    return columns > 0 ? columns : DEFAULT_COLUMNS;
+  } catch {
+    return DEFAULT_COLUMNS;
+  }
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { EpochMetrics } from "../record/mod.ts";
-import { epochLine, finalBlock, progressLine, totalsOf } from "./log.ts";
+import { epochLine, finalBlock, progressLine, terminalColumns, totalsOf } from "./log.ts";
 
 const epoch = (n: number, t: number): EpochMetrics => ({
   epoch: n,
@@ -37,11 +37,44 @@ Deno.test("trial log: the progress line shows batches, loss, rate and ETA", () =
   const line = progressLine(
     { epoch: 2, batch: 100, batches: 469, runningLoss: 0.5, elapsed: 10 },
     5,
-    10,
+    63,
   );
   assert.equal(line, "epoch 2/5 [##........] 100/469 loss=0.5000 10.0 step/s ETA 37s");
   assert.match(
     progressLine({ epoch: 1, batch: 1, batches: 469, runningLoss: 1, elapsed: 1 }, 1),
     /ETA 7m48s$/,
+  );
+});
+
+Deno.test("progress line fits the terminal: the bar shrinks, then goes, then the line is cut", () => {
+  const p = { epoch: 3, batch: 234, batches: 469, runningLoss: 0.1234, elapsed: 20 };
+  const wide = progressLine(p, 10, 200);
+  assert.equal(
+    wide,
+    `epoch 3/10 [${"#".repeat(12)}${".".repeat(12)}] 234/469 loss=0.1234 11.7 step/s ETA 20s`,
+  );
+  for (const columns of [80, 70, 60, 50, 40, 20, 5, 1]) {
+    const line = progressLine(p, 10, columns);
+    assert.ok(line.length <= columns - 1, `${columns}: ${line.length} ${line}`);
+  }
+  assert.equal(
+    progressLine(p, 10, 60),
+    "epoch 3/10 [###...] 234/469 loss=0.1234 11.7 step/s ETA 20s",
+  );
+  assert.equal(
+    progressLine(p, 10, 50),
+    "epoch 3/10 234/469 loss=0.1234 11.7 step/s ETA 20s".slice(0, 49),
+  );
+  assert.equal(progressLine(p, 10, 20), "epoch 3/10 234/469 ");
+});
+
+Deno.test("terminalColumns: the console's width, 80 when unknown", () => {
+  assert.equal(terminalColumns(() => ({ columns: 50 })), 50);
+  assert.equal(terminalColumns(() => ({ columns: 0 })), 80);
+  assert.equal(
+    terminalColumns(() => {
+      throw new Deno.errors.BadResource("not a terminal");
+    }),
+    80,
   );
 });

@@ -17,7 +17,14 @@ export {
   type Resume,
   writeCheckpoint,
 } from "./checkpoint.ts";
-export { epochLine, finalBlock, progressLine, totalsOf, valMetrics } from "./log.ts";
+export {
+  epochLine,
+  finalBlock,
+  progressLine,
+  terminalColumns,
+  totalsOf,
+  valMetrics,
+} from "./log.ts";
 export { type BatchProgress, evaluate, train, type TrainState } from "./loop.ts";
 export { peakRssBytes } from "./memory.ts";
 export { countCorrect, evalBatch, nllLoss, tapeTrainStep, trainStep } from "./step.ts";

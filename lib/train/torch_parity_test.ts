@@ -4,8 +4,8 @@ import { Adadelta, createModel, trainableVariables } from "../model/mod.ts";
 import { setupBackend } from "../blas/mod.ts";
 import { gatherImages, gatherOneHot, loadMnist } from "../data/mod.ts";
 import { nllLoss } from "./step.ts";
+import { TORCH_SCRIPT } from "../bench/mod.ts";
 
-const SCRIPT = new URL("./testdata/torch_step.py", import.meta.url).pathname;
 const PYTHON = "/usr/bin/python3";
 
 function hasTorch(): boolean {
@@ -73,7 +73,7 @@ Deno.test({
     const ours = concat(vars.map((v) => v.dataSync() as Float32Array));
 
     const out = await new Deno.Command(PYTHON, {
-      args: [SCRIPT, dir, String(steps), String(lr)],
+      args: [TORCH_SCRIPT, "parity", dir, String(steps), String(lr)],
       stdout: "piped",
       stderr: "piped",
     }).output();

@@ -57,9 +57,13 @@ export interface TrialIo {
   signal: AbortSignal;
 }
 
-/** Default record path of a trial: `results/trials/<id>.json` under the working directory. */
+/**
+ * Default record path of a trial run by hand: `runs/<id>.json` under the working directory,
+ * which git ignores, so that ad-hoc runs never change the committed study in `results/` (the
+ * sweeps write there, always with an explicit `--out`).
+ */
 export function defaultRecordPath(cli: TrialCli): string {
-  return `results/trials/${trialId(cli.args)}.json`;
+  return `runs/${trialId(cli.args)}.json`;
 }
 
 /**
@@ -220,8 +224,7 @@ export class Trial {
       this.#threads = backend.threads;
       this.#library = backend.library;
       io.info(
-        `training on ${this.#data.train.count} images, testing on ${this.#data.test.count}, ` +
-          `backend ${backend.name}, ${backend.threads} threads`,
+        `training on ${this.#data.train.count} images, testing on ${this.#data.test.count}`,
       );
       const checkpoint = this.cli.checkpointDir === null ? null : await this.#resume(io, {
         args,
