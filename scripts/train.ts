@@ -14,6 +14,7 @@ import {
   TrialFailure,
 } from "../lib/train/mod.ts";
 import { scriptArgs } from "../lib/cli.ts";
+import { planArgv } from "../lib/sweep/mod.ts";
 
 const encoder = new TextEncoder();
 /** Writes to stderr; a closed stderr (reader gone) must not fail the trial. */
@@ -27,6 +28,14 @@ const err = (line: string) => write(line + "\n");
 async function main(argv: string[]): Promise<number> {
   let cli;
   try {
+    // A Kubernetes Indexed Job's pod: `--plan FILE` picks entry $JOB_COMPLETION_INDEX.
+    if (argv.length === 2 && argv[0] === "--plan") {
+      argv = planArgv(
+        await Deno.readTextFile(argv[1]),
+        Deno.env.get("JOB_COMPLETION_INDEX"),
+        Deno.env.get("TRIAL_RECORD_DIR") || undefined,
+      );
+    }
     cli = parseTrialArgs(argv);
   } catch (e) {
     if (e instanceof UsageError) {

@@ -30,6 +30,14 @@ export {
 } from "./args.ts";
 export { collectEnvironment, cpuModel, type EnvironmentOptions, gitCommit } from "./environment.ts";
 export {
+  findFramedRecord,
+  FRAME_ENV,
+  FRAME_TAG,
+  type FramedRecord,
+  frameLines,
+  isFrameLine,
+} from "./frame.ts";
+export {
   BENCH_SCHEMA_VERSION,
   type BenchEntry,
   type BenchFloor,

@@ -14,6 +14,8 @@ import {
   collectEnvironment,
   type EpochMetrics,
   formatRecord,
+  FRAME_ENV,
+  frameLines,
   gitCommit,
   PARENT_PIPE_ENV,
   SCHEMA_VERSION,
@@ -63,6 +65,16 @@ export interface TrialIo {
  */
 export function defaultRecordPath(cli: TrialCli): string {
   return `runs/${trialId(cli.args)}.json`;
+}
+
+/**
+ * Prints the record framed on stdout when `TRIAL_RECORD_FRAME=1` (engines that bring records
+ * back through the trial's log: Docker Swarm, Kubernetes). Synchronous, for exit paths.
+ */
+function printFrame(id: string, json: string): void {
+  if (Deno.env.get(FRAME_ENV) !== "1") return;
+  const bytes = new TextEncoder().encode(frameLines(id, json).join("\n") + "\n");
+  for (let at = 0; at < bytes.length;) at += Deno.stdout.writeSync(bytes.subarray(at));
 }
 
 /** A trial in progress; `interruptNow` writes an `interrupted` record synchronously. */
@@ -120,9 +132,11 @@ export class Trial {
   }
 
   async #write(record: TrialRecord): Promise<void> {
+    const json = formatRecord(record);
     await Deno.mkdir(dirname(this.recordPath), { recursive: true });
-    await writeFileAtomic(this.recordPath, formatRecord(record));
+    await writeFileAtomic(this.recordPath, json);
     this.#written = true;
+    printFrame(record.id, json);
   }
 
   /**
@@ -185,9 +199,11 @@ export class Trial {
     const record = this.#record("interrupted", {
       error: { message: "interrupted", exitCode: EXIT.interrupted, stderrTail: null },
     });
+    const json = formatRecord(record);
     Deno.mkdirSync(dirname(this.recordPath), { recursive: true });
-    writeFileAtomicSync(this.recordPath, formatRecord(record));
+    writeFileAtomicSync(this.recordPath, json);
     this.#written = true;
+    printFrame(record.id, json);
   }
 
   /** Runs the trial to its end; returns the exit code. Throws UsageError for a bad limit. */
