@@ -21,7 +21,7 @@ For other flags run the two steps yourself: deno task sweep -- --help, deno task
 HELP
       exit 0
       ;;
-    *) echo "study: unknown option '$arg' (accepted: --reuse-any, --help; other flags go to deno task sweep or report)" >&2; exit 2 ;;
+    *) echo "study: unknown option '$arg' (accepted: --help, --reuse-any; other flags go to deno task sweep or report)" >&2; exit 2 ;;
   esac
 done
 deno task sweep ${sweep_flags[@]+"${sweep_flags[@]}"}

@@ -74,6 +74,29 @@ function ids(user: string): [number, number] {
   return [uid, gid ?? uid];
 }
 
+/**
+ * Gives `path` and everything below it (links not followed) to `uid:gid`; with `onlyOf`,
+ * only what belongs to that uid (and `path` itself). Entries gone meanwhile are skipped.
+ */
+function chownTree(path: string, uid: number, gid: number, onlyOf: number | null): void {
+  let entries: Deno.DirEntry[] = [];
+  try {
+    entries = [...Deno.readDirSync(path)];
+  } catch { /* not a directory, or gone */ }
+  for (const e of entries) {
+    const child = join(path, e.name);
+    try {
+      if (e.isDirectory) chownTree(child, uid, gid, onlyOf);
+      else if (onlyOf === null || Deno.lstatSync(child).uid === onlyOf) {
+        Deno.chownSync(child, uid, gid);
+      }
+    } catch { /* gone meanwhile */ }
+  }
+  try {
+    Deno.chownSync(path, uid, gid);
+  } catch { /* gone */ }
+}
+
 /** Runs trials in containers. */
 export class DockerRunner implements TrialRunner {
   readonly name = "docker";
@@ -123,15 +146,25 @@ export class DockerRunner implements TrialRunner {
     return args;
   }
 
-  /** Lends the trials directory to the container user (first trial in), when set to. */
+  /**
+   * Lends the trials and checkpoints directories (and the checkpoints in it, which the trial
+   * overwrites when it resumes) to the container user: first trial in, when set to.
+   */
   #lend(job: TrialJob): void {
     if (this.options.handBackTo === null) return;
     if (this.#lent++ === 0) {
-      Deno.chownSync(join(job.resultsDir, "trials"), ...ids(this.options.user));
+      const [uid, gid] = ids(this.options.user);
+      Deno.chownSync(join(job.resultsDir, "trials"), uid, gid);
+      const checkpoints = join(job.resultsDir, "checkpoints");
+      Deno.mkdirSync(checkpoints, { recursive: true });
+      chownTree(checkpoints, uid, gid, null);
     }
   }
 
-  /** Hands the record, and (last trial out) the trials directory, back to the caller. */
+  /**
+   * Hands the record, and (last trial out) the trials and checkpoints directories with what
+   * the container user left in them, back to the caller.
+   */
   #handBack(job: TrialJob): void {
     if (this.options.handBackTo === null) return;
     const [uid, gid] = ids(this.options.handBackTo);
@@ -139,18 +172,9 @@ export class DockerRunner implements TrialRunner {
       Deno.chownSync(job.recordPath, uid, gid);
     } catch { /* no record */ }
     if (--this.#lent > 0) return;
-    // Last one out: the directory, and whatever else the container user left in it (an
-    // earlier sweep's stopped trial's record).
-    const dir = join(job.resultsDir, "trials");
     const [lentUid] = ids(this.options.user);
-    for (const e of Deno.readDirSync(dir)) {
-      try {
-        if (Deno.lstatSync(join(dir, e.name)).uid === lentUid) {
-          Deno.chownSync(join(dir, e.name), uid, gid);
-        }
-      } catch { /* gone meanwhile */ }
-    }
-    Deno.chownSync(dir, uid, gid);
+    chownTree(join(job.resultsDir, "trials"), uid, gid, lentUid);
+    chownTree(join(job.resultsDir, "checkpoints"), uid, gid, lentUid);
   }
 
   start(job: TrialJob, sink: LineSink): RunningTrial {
