@@ -8,13 +8,17 @@
  * @module
  */
 
-import type { backend_util } from "@tensorflow/tfjs-core";
 import { sgemm } from "./openblas.ts";
-import { col2imAdd, epilogue, fillRows, im2col, maxPool2x2 } from "./kernels/loops.ts";
+import {
+  col2imAdd,
+  type ConvInfo,
+  epilogue,
+  fillRows,
+  im2col,
+  maxPool2x2,
+} from "./kernels/loops.ts";
 import { fillDropoutMask } from "./_dropout_mask.ts";
 import { adadeltaUpdate } from "./_adadelta_update.ts";
-
-type ConvInfo = backend_util.Conv2DInfo;
 
 /** A dense layer's shape and what follows it. */
 export interface DenseLayout {

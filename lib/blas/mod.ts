@@ -33,7 +33,8 @@ export {
   weightsPhase,
 } from "./_fused_kernels.ts";
 export { BLAS_RELU_BIAS_GRAD } from "./kernels/relu_grad.ts";
-export { alloc } from "./kernels/util.ts";
+export { alloc, type CpuBackend } from "./kernels/util.ts";
+export type { ConvInfo } from "./kernels/loops.ts";
 export { blasConfig, blasThreads, setThreads, sgemm } from "./openblas.ts";
 
 // The backend names are a trial argument: defined with the others in lib/record/.

@@ -8,6 +8,7 @@
 
 import { deflateSync } from "node:zlib";
 import * as tf from "@tensorflow/tfjs";
+import type { LayersModel, Tensor } from "../model/mod.ts";
 import { IMAGE_SIZE, NUM_CLASSES, orderedBatches, type Split } from "../data/mod.ts";
 import {
   CHART_CONFIG,
@@ -276,7 +277,7 @@ export function firstOfEachClass(split: Split, perClass: number): number[] {
 
 /** The predicted class of every image of `split` (argmax of the model's output, no dropout). */
 export function predictLabels(
-  model: tf.LayersModel,
+  model: LayersModel,
   split: Split,
   batchSize = 1000,
 ): Uint8Array {
@@ -285,7 +286,7 @@ export function predictLabels(
   for (const b of orderedBatches(split, batchSize)) {
     const scores = tf.tidy(() => {
       const x = tf.tensor4d(b.images, [b.size, 28, 28, 1]);
-      return (model.apply(x, { training: false }) as tf.Tensor).dataSync() as Float32Array;
+      return (model.apply(x, { training: false }) as Tensor).dataSync() as Float32Array;
     });
     for (let i = 0; i < b.size; i++) {
       let best = 0;

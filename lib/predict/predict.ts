@@ -6,6 +6,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
+import type { LayersModel, Tensor } from "../model/mod.ts";
 import { MNIST_MEAN, MNIST_STD, NUM_CLASSES } from "../data/mod.ts";
 import { createModel, loadModel } from "../model/mod.ts";
 
@@ -22,8 +23,8 @@ export class ModelDirError extends Error {
  * @returns the model, ready to evaluate
  * @throws ModelDirError when the files are missing or not a tfjs layers model
  */
-export async function loadServingModel(dir: string): Promise<tf.LayersModel> {
-  let loaded: tf.LayersModel;
+export async function loadServingModel(dir: string): Promise<LayersModel> {
+  let loaded: LayersModel;
   try {
     loaded = await loadModel(dir);
   } catch (err) {
@@ -56,14 +57,14 @@ export interface Prediction {
  * @param images one array per image
  * @returns one prediction per image
  */
-export function classify(model: tf.LayersModel, images: Float32Array[]): Prediction[] {
+export function classify(model: LayersModel, images: Float32Array[]): Prediction[] {
   if (images.length === 0) return [];
   const logp = tf.tidy(() => {
     const x = new Float32Array(images.length * 784);
     images.forEach((img, i) => {
       for (let j = 0; j < 784; j++) x[i * 784 + j] = (img[j] / 255 - MNIST_MEAN) / MNIST_STD;
     });
-    return (model.predict(tf.tensor4d(x, [images.length, 28, 28, 1])) as tf.Tensor).dataSync();
+    return (model.predict(tf.tensor4d(x, [images.length, 28, 28, 1])) as Tensor).dataSync();
   });
   return images.map((_, i) => {
     const probabilities = Array.from(

@@ -9,4 +9,4 @@ export { sweepCommand } from "./command.ts";
 export { dockerAvailable } from "./docker.ts";
 export { buildImage, imageId, imageInputs, imageTag } from "./image.ts";
 export type { Printer, SweepCommandOptions } from "./command.ts";
-export type { LineSink } from "./process.ts";
+export type { LineSink, Stream } from "./process.ts";

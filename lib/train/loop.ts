@@ -6,6 +6,7 @@
 
 import { setImmediate } from "node:timers";
 import * as tf from "@tensorflow/tfjs";
+import type { LayersModel, Variable } from "../model/mod.ts";
 import { Adadelta, type FlatState, reseedDropout, trainableVariables } from "../model/mod.ts";
 import { batchCount, type Mnist, orderedBatches, Rng, shuffledBatches } from "../data/mod.ts";
 import type { EpochMetrics, TrialArgs } from "../record/mod.ts";
@@ -87,7 +88,7 @@ function breathe(): Promise<void> {
 
 /** Evaluates the model on a split: mean NLL and accuracy (fraction). */
 export function evaluate(
-  model: tf.LayersModel,
+  model: LayersModel,
   split: Mnist["test"],
   batchSize: number,
 ): { loss: number; acc: number } {
@@ -102,7 +103,7 @@ export function evaluate(
 }
 
 /** Puts a saved {@link TrainState} back into the variables, optimizer and generator. */
-function restoreState(vars: tf.Variable[], optimizer: Adadelta, rng: Rng, state: TrainState) {
+function restoreState(vars: Variable[], optimizer: Adadelta, rng: Rng, state: TrainState) {
   if (state.weights.length !== vars.length || state.optimizer.length !== vars.length) {
     throw new Error(
       `resume: the state holds ${state.weights.length} variables, not ${vars.length}`,
@@ -127,7 +128,7 @@ function restoreState(vars: tf.Variable[], optimizer: Adadelta, rng: Rng, state:
  * it continues after the state's last epoch, bit for bit as if it had never stopped.
  */
 export async function train(
-  model: tf.LayersModel,
+  model: LayersModel,
   data: Mnist,
   options: TrainOptions,
   callbacks: TrainCallbacks = {},

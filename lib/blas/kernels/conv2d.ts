@@ -15,7 +15,7 @@ import {
   type TensorInfo,
 } from "@tensorflow/tfjs-core";
 import { sgemm } from "../openblas.ts";
-import { col2imAdd, epilogue, fillRows, im2col } from "./loops.ts";
+import { col2imAdd, type ConvInfo, epilogue, fillRows, im2col } from "./loops.ts";
 import {
   allFloat32,
   alloc,
@@ -27,8 +27,6 @@ import {
   scratchBuffer,
 } from "./util.ts";
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
-
-type ConvInfo = backend_util.Conv2DInfo;
 
 /** Fewest input channels for which the forward pass uses shifted GEMMs instead of im2col. */
 const SHIFTED_MIN_CHANNELS = 8;

@@ -7,7 +7,11 @@
 
 import type { backend_util } from "@tensorflow/tfjs-core";
 
-type ConvInfo = backend_util.Conv2DInfo;
+/**
+ * The geometry of a 2-D convolution or pool as tfjs computes it (`backend_util.Conv2DInfo`):
+ * batch, input and output sizes, filter size, strides, dilations and padding, NHWC.
+ */
+export type ConvInfo = backend_util.Conv2DInfo;
 
 /** Fills every row of `o` (rows of row.length) with `row`, doubling copies. */
 export function fillRows(o: Float32Array, row: Float32Array) {

@@ -22,10 +22,8 @@ import {
   out,
   sizeOf,
 } from "./util.ts";
-import { maxPool2x2 } from "./loops.ts";
+import { type ConvInfo as PoolInfo, maxPool2x2 } from "./loops.ts";
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
-
-type PoolInfo = backend_util.Conv2DInfo;
 
 function poolInfo(xShape: number[], attrs: Record<string, unknown>): PoolInfo | null {
   if (xShape.length !== 4) return null;

@@ -8,6 +8,9 @@ import { getKernel, type KernelFunc, type TensorInfo } from "@tensorflow/tfjs-co
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import { PooledBackendCPU } from "../pooled_backend.ts";
 
+/** tfjs' pure-JS CPU backend (`MathBackendCPU`), which the `blas` backend extends: kernels get it. */
+export type CpuBackend = MathBackendCPU;
+
 /** Arguments every kernel function receives. */
 export interface KernelArgs {
   inputs: Record<string, TensorInfo | undefined>;
@@ -59,7 +62,7 @@ export function scratchBuffer(slot: number, n: number): Float32Array {
 }
 
 /** An output array of n floats (recycled when the backend pools; contents undefined). */
-export function alloc(backend: MathBackendCPU, n: number): Float32Array {
+export function alloc(backend: CpuBackend, n: number): Float32Array {
   return backend instanceof PooledBackendCPU ? backend.alloc(n) : new Float32Array(n);
 }
 
