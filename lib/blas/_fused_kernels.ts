@@ -22,7 +22,9 @@ import { adadeltaUpdate } from "./_adadelta_update.ts";
 
 /** A dense layer's shape and what follows it. */
 export interface DenseLayout {
+  /** Inputs of the layer (units of the layer before, or the flattened pool). */
   inputs: number;
+  /** Output units of the layer. */
   units: number;
   /** ReLU for hidden layers; the last layer is log-softmax. */
   relu: boolean;
@@ -42,6 +44,7 @@ export interface Layout {
   pooled: [number, number];
   /** Dropout rate after the pool, or null. */
   poolDropout: number | null;
+  /** The dense layers, input to output. */
   dense: DenseLayout[];
 }
 
@@ -105,6 +108,7 @@ function sumSlots(layout: Layout): SumSlots {
 
 /** The arrays of the fused step, all in SharedArrayBuffers (listed in `shared`). */
 export interface Context {
+  /** The shapes every array below is sized by. */
   layout: Layout;
   /** The buffers behind the arrays below, in a fixed order (weights excluded). */
   shared: SharedArrayBuffer[];
@@ -112,10 +116,13 @@ export interface Context {
   weights: Float32Array[];
   /** Gradients, same order as `weights`. */
   grads: Float32Array[];
+  /** The batch's normalised images, NHWC, `capacity` of them at most. */
   images: Float32Array;
+  /** The batch's labels, digits 0 to 9. */
   labels: Int32Array;
   /** im2col columns and ReLU outputs of the convolutions before the last. */
   cols: Float32Array[];
+  /** ReLU outputs of the convolutions before the last (the next one's input), NHWC. */
   acts: Float32Array[];
   /** Gradient w.r.t. the input of convolution j (j >= 1). */
   dIn: Float32Array[];
@@ -123,16 +130,23 @@ export interface Context {
   grids: Float32Array[];
   /** dz of the last convolution at its input's resolution, after maxShift zero rows. */
   dzGrid: Float32Array;
+  /** Per pooled value: the offset of the maximum it took, for the pool's gradient. */
   argmax: Int32Array;
+  /** The 2x2 max pool of the last convolution's ReLU output, NHWC. */
   pooled: Float32Array;
+  /** The pool's dropout mask (0 or 1/(1 - rate)); empty without pool dropout. */
   poolMask: Float32Array;
+  /** The pool's output after dropout (the dense layers' input); `pooled` itself without dropout. */
   poolOut: Float32Array;
+  /** Gradient of the loss w.r.t. the pool's output. */
   dPool: Float32Array;
+  /** Per dense layer: its ReLU output, dropout mask, output after dropout (`act` without dropout) and gradient w.r.t. its pre-activation. */
   dense: { act: Float32Array; mask: Float32Array; out: Float32Array; dz: Float32Array }[];
   /** Per thread, per convolution: partial filter gradient (the last one transposed). */
   convDw: Float32Array[][];
   /** Per thread: partial sums at {@link SumSlots} offsets. */
   sums: Float64Array;
+  /** Where each partial sum sits in `sums`. */
   slots: SumSlots;
   /** Adadelta state of each dense kernel, when the weights phase updates them. */
   state: { squareAvg: Float32Array; accDelta: Float32Array }[];

@@ -51,7 +51,9 @@ export interface SetupOptions {
 
 /** The backend that is now active and the threads it uses. */
 export interface BackendInfo {
+  /** The backend's tfjs name (`blas`, `tensorflow`, `webgpu`, `cpu`). */
   name: string;
+  /** Math threads it uses (BLAS threads for `blas`). */
   threads: number;
   /** The math library in use (OpenBLAS' config string for `blas`), or null. */
   library: string | null;
@@ -110,8 +112,11 @@ async function setupTensorflow(threads: number, log: (line: string) => void) {
   return { name: "tensorflow", threads, library: null };
 }
 
+/** What {@link isSoftwareAdapter} reads of a WebGPU adapter (`GPUAdapter`, old and new Deno alike). */
 export interface AdapterLike {
+  /** Set when the browser engine gave a fallback (software) adapter (older API). */
   isFallbackAdapter?: boolean;
+  /** The adapter's description (newer API: the fallback flag moved here). */
   info?: {
     isFallbackAdapter?: boolean;
     vendor?: string;

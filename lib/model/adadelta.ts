@@ -14,7 +14,9 @@ import { adadeltaUpdate } from "../blas/mod.ts";
 
 /** The running averages of one variable, on CPU backends (in SharedArrayBuffers). */
 export interface FlatState {
+  /** Running average of the squared gradients, one per element of the variable. */
   squareAvg: Float32Array;
+  /** Running average of the squared updates, one per element of the variable. */
   accDelta: Float32Array;
 }
 
@@ -22,7 +24,9 @@ export interface FlatState {
 export class Adadelta {
   /** Learning rate applied to the next update. */
   learningRate: number;
+  /** Decay of the running averages (PyTorch's `rho`, 0.9 by default). */
   readonly rho: number;
+  /** Added inside the square roots so that no update divides by zero (PyTorch's `eps`). */
   readonly eps: number;
   /** Use the fused in-place update when the backend keeps Float32Arrays (cpu, blas). */
   fused = true;

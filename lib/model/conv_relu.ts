@@ -12,7 +12,9 @@ import { BLAS_RELU_BIAS_GRAD } from "../blas/mod.ts";
 
 /** Geometry of a {@link conv2dBiasRelu} call. */
 export interface ConvGeometry {
+  /** Step between filter positions, rows then columns. */
   strides: [number, number];
+  /** `valid`: no padding; `same`: zero padding so that the output has the input's size at stride 1. */
   pad: "valid" | "same";
 }
 

@@ -12,6 +12,7 @@ import { alloc, fillDropoutMask } from "../blas/mod.ts";
 
 /** Constructor arguments of {@link SeededDropout}. */
 export interface SeededDropoutArgs {
+  /** The layer's name in the model (tfjs makes one when absent). */
   name?: string;
   /** Fraction of inputs dropped while training, in [0, 1). */
   rate: number;

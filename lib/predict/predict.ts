@@ -12,6 +12,7 @@ import { createModel, loadModel } from "../model/mod.ts";
 
 /** A model directory that cannot be loaded; the message is one line. */
 export class ModelDirError extends Error {
+  /** The error's class name, as printed before the message. */
   override name = "ModelDirError";
 }
 
@@ -47,7 +48,9 @@ export async function loadServingModel(dir: string): Promise<LayersModel> {
 
 /** The predicted digit and the probability of each class. */
 export interface Prediction {
+  /** The most probable digit, 0 to 9. */
   digit: number;
+  /** The probability of each digit, indexed by digit; they sum to 1. */
   probabilities: number[];
 }
 

@@ -29,7 +29,9 @@ import { type Adadelta, isSeededDropout, type SeededDropoutLayer } from "../mode
 
 /** A convolution (stride 1, unpadded, bias, ReLU) of a fused plan. */
 export interface ConvStage {
+  /** The filter, HWIO (height, width, input channels, output channels). */
   kernel: Variable;
+  /** One bias per output channel. */
   bias: Variable;
   /** Geometry for one image (the kernels offset by image). */
   info: ConvInfo;
@@ -37,12 +39,17 @@ export interface ConvStage {
 
 /** A dense layer of a fused plan, with the dropout that follows it, if any. */
 export interface DenseStage {
+  /** The weights, `inputs` x `units`, row-major. */
   kernel: Variable;
+  /** One bias per unit. */
   bias: Variable;
+  /** Inputs of the layer (units of the layer before, or the flattened pool). */
   inputs: number;
+  /** Output units of the layer. */
   units: number;
   /** ReLU for hidden layers; the last layer is log-softmax. */
   relu: boolean;
+  /** The dropout layer right after this one, or null. */
   dropout: SeededDropoutLayer | null;
 }
 
@@ -54,7 +61,9 @@ export interface FusedPlan {
   convs: ConvStage[];
   /** Pooled height and width. */
   pooled: [number, number];
+  /** The dropout layer right after the pool, or null. */
   poolDropout: SeededDropoutLayer | null;
+  /** The dense layers, input to output. */
   dense: DenseStage[];
 }
 
@@ -155,6 +164,7 @@ export function planFusedStep(model: LayersModel): FusedPlan | string {
 export interface FusedStepResult {
   /** Mean NLL over the batch. */
   loss: number;
+  /** Images of the batch whose most probable class is their label. */
   correct: number;
 }
 
@@ -190,6 +200,7 @@ function dropoutSeed(layer: SeededDropoutLayer): number {
  * runs single-threaded inside each. The variables' values move into SharedArrayBuffers.
  */
 export class FusedStep {
+  /** The model's layers as the fused kernels run them. */
   readonly plan: FusedPlan;
   /** The trainable variables, kernel then bias per layer (convolutions first). */
   readonly vars: Variable[];

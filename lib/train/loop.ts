@@ -39,8 +39,11 @@ export interface TrainState {
 
 /** Progress within an epoch, reported after every training batch. */
 export interface BatchProgress {
+  /** The epoch running, from 1. */
   epoch: number;
+  /** Batches finished in this epoch, from 1. */
   batch: number;
+  /** Batches in the epoch. */
   batches: number;
   /** Mean training loss so far in this epoch. */
   runningLoss: number;
@@ -50,7 +53,9 @@ export interface BatchProgress {
 
 /** Callbacks of {@link train}; all optional. */
 export interface TrainCallbacks {
+  /** Called after every training batch. */
   onBatch?: (p: BatchProgress) => void;
+  /** Called after every epoch, once its validation pass is done. */
   onEpoch?: (m: EpochMetrics) => void;
   /** Called (and awaited) after every epoch, before `onEpoch`, with the state to continue from. */
   onState?: (state: TrainState) => Promise<void>;
@@ -60,8 +65,11 @@ export interface TrainCallbacks {
 
 /** How the loop ended and what it measured. */
 export interface TrainOutcome {
+  /** `ok` after the last epoch, `diverged` at a non-finite or runaway loss, `interrupted` when aborted. */
   status: "ok" | "diverged" | "interrupted";
+  /** The finished epochs' metrics, including those done before a resume. */
   epochs: EpochMetrics[];
+  /** Where the loss blew up (epoch from 1, batch from 1, its loss); null unless `diverged`. */
   divergence: { epoch: number; batch: number; loss: number } | null;
 }
 

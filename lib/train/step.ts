@@ -14,6 +14,7 @@ import { fusedStepFor } from "./fused_step.ts";
 export interface BatchResult {
   /** Mean NLL over the batch (train) or summed NLL (evaluation). */
   loss: number;
+  /** Images of the batch whose most probable class is their label. */
   correct: number;
 }
 

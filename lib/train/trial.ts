@@ -66,10 +66,12 @@ export function defaultRecordPath(cli: TrialCli): string {
 
 /** A trial in progress; `interruptNow` writes an `interrupted` record synchronously. */
 export class Trial {
+  /** The trial's parsed command line. */
   readonly cli: TrialCli;
+  /** Where the trial's record is written. */
   readonly recordPath: string;
   /** When the trial first started (a resumed trial keeps its first start). */
-  startedAt = new Date().toISOString();
+  startedAt: string = new Date().toISOString();
   #resumes: Resume[] = [];
   #epochs: EpochMetrics[] = [];
   #backend = "none";
@@ -267,5 +269,6 @@ export class Trial {
 
 /** A trial that failed after it started; the record says `failed`. */
 export class TrialFailure extends Error {
+  /** The error's class name, as printed before the message. */
   override name = "TrialFailure";
 }
