@@ -10,11 +10,13 @@
 
 import { sgemm } from "./openblas.ts";
 import {
+  CHUNK_ROWS,
   col2imAdd,
   type ConvInfo,
   epilogue,
   fillRows,
   im2col,
+  imagesPerChunk,
   maxPool2x2,
 } from "./kernels/loops.ts";
 import { fillDropoutMask } from "./_dropout_mask.ts";
@@ -48,13 +50,10 @@ export interface Layout {
   dense: DenseLayout[];
 }
 
-/** Rows per sgemm call of the shifted convolutions (keeps the operands in cache). */
-const CHUNK_ROWS = 4096;
-
-/** Images per chunk of the last convolution. */
-export function imagesPerChunk(layout: Layout): number {
+/** Images per chunk of the last convolution, a shifted GEMM over its input's grid. */
+function lastConvImages(layout: Layout): number {
   const info = layout.convs[layout.convs.length - 1];
-  return Math.max(1, Math.floor(CHUNK_ROWS / (info.inHeight * info.inWidth)));
+  return imagesPerChunk(info.inHeight * info.inWidth);
 }
 
 /** Offset in rows of filter tap t in a grid of the convolution's input width. */
@@ -178,7 +177,7 @@ export function buildContext(
   const co = last.outChannels;
   const gridRows = n * last.inHeight * last.inWidth;
   const pooledSize = n * layout.pooled[0] * layout.pooled[1] * co;
-  const perImages = Math.min(n, imagesPerChunk(layout));
+  const perImages = Math.min(n, lastConvImages(layout));
   const weightViews = weights.map((b) => new Float32Array(b));
   const slots = sumSlots(layout);
   const ctx: Context = {
@@ -276,7 +275,7 @@ function scatterPooled(
   const last = ctx.layout.convs[ctx.layout.convs.length - 1];
   const gridImage = last.inHeight * last.inWidth * last.outChannels;
   const pooledImage = ctx.layout.pooled[0] * ctx.layout.pooled[1] * last.outChannels;
-  const per = imagesPerChunk(ctx.layout);
+  const per = lastConvImages(ctx.layout);
   const argmax = ctx.argmax;
   for (let c0 = n0; c0 < n1; c0 += per) {
     const base = c0 * gridImage;
@@ -351,7 +350,7 @@ export function rowsPhase(
   const [ph, pw] = layout.pooled;
   const pooledImage = ph * pw * co;
   const lastW = weights[2 * lc], lastB = weights[2 * lc + 1];
-  const per = imagesPerChunk(layout);
+  const per = lastConvImages(layout);
   const grid = ctx.grids[t];
   for (let c0 = n0; c0 < n1; c0 += per) {
     const c1 = Math.min(n1, c0 + per);
@@ -551,7 +550,7 @@ export function weightsPhase(
   const input = lc === 0 ? ctx.images : ctx.acts[lc - 1];
   const dz = dzOf(ctx, n);
   const dwT = ctx.convDw[t][lc];
-  const chunk = imagesPerChunk(layout) * imageRows;
+  const chunk = lastConvImages(layout) * imageRows;
   for (let r0 = n0 * imageRows; r0 < Math.min(valid, n1 * imageRows); r0 += chunk) {
     const r1 = Math.min(valid, n1 * imageRows, r0 + chunk);
     for (let k = 0; k < taps; k++) {

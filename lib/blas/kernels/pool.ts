@@ -7,7 +7,6 @@ import {
   backend_util,
   engine,
   type KernelConfig,
-  type KernelFunc,
   MaxPool,
   MaxPoolGrad,
   type TensorInfo,
@@ -16,6 +15,7 @@ import {
   allFloat32,
   alloc,
   allocZeroed,
+  blasKernel,
   cpuFallback,
   f32,
   type KernelArgs,
@@ -154,10 +154,6 @@ function maxPoolGrad(args: KernelArgs): TensorInfo | TensorInfo[] {
 
 /** The pooling kernels of the `blas` backend. */
 export const poolKernels: KernelConfig[] = [
-  { kernelName: MaxPool, backendName: "blas", kernelFunc: maxPool as unknown as KernelFunc },
-  {
-    kernelName: MaxPoolGrad,
-    backendName: "blas",
-    kernelFunc: maxPoolGrad as unknown as KernelFunc,
-  },
+  blasKernel(MaxPool, maxPool),
+  blasKernel(MaxPoolGrad, maxPoolGrad),
 ];

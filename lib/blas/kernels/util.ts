@@ -4,7 +4,12 @@
  * @module
  */
 
-import { getKernel, type KernelFunc, type TensorInfo } from "@tensorflow/tfjs-core";
+import {
+  getKernel,
+  type KernelConfig,
+  type KernelFunc,
+  type TensorInfo,
+} from "@tensorflow/tfjs-core";
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import { PooledBackendCPU } from "../pooled_backend.ts";
 
@@ -16,6 +21,20 @@ export interface KernelArgs {
   inputs: Record<string, TensorInfo | undefined>;
   backend: MathBackendCPU;
   attrs?: Record<string, unknown>;
+}
+
+/** A kernel function of the `blas` backend: tensors in, tensor(s) out, on the CPU backend. */
+export type BlasKernelFunc = (args: KernelArgs) => TensorInfo | TensorInfo[];
+
+/**
+ * The registration of `kernelFunc` as the `blas` backend's kernel `kernelName`. The one place
+ * where a kernel typed with {@link KernelArgs} becomes tfjs' untyped `KernelFunc`.
+ * @param kernelName tfjs' name of the op (`Conv2D`, `BatchMatMul`...)
+ * @param kernelFunc the kernel
+ * @returns the config to pass to `registerKernel`
+ */
+export function blasKernel(kernelName: string, kernelFunc: BlasKernelFunc): KernelConfig {
+  return { kernelName, backendName: "blas", kernelFunc: kernelFunc as unknown as KernelFunc };
 }
 
 /** The values of a tensor held by the backend, as a Float32Array (caller checked the dtype). */
