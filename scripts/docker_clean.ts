@@ -1,5 +1,5 @@
 /**
- * `deno task docker:clean`: removes this project's containers and images (found by their
+ * `deno task docker:clean`: removes this project's swarm services, containers and images (found by their
  * label `org.mnist-deno.project=1`). The base image stand-in is left alone.
  * @module
  */
@@ -10,8 +10,9 @@ import { parseScriptFlags } from "../lib/cli.ts";
 
 const HELP = `Usage: deno task docker:clean [-- FLAGS]
 
-Removes the containers (running ones are killed) and images labelled
-org.mnist-deno.project=1, i.e. everything deno task image and the sweeps made.
+Removes the swarm services (on a swarm manager), containers (running ones are killed)
+and images labelled org.mnist-deno.project=1, i.e. everything deno task image and the
+sweeps made.
 
   --stale     remove only images of older trees: keep the current tree's image (and
               leave containers alone)
@@ -35,7 +36,11 @@ async function main(): Promise<number> {
     const r = await cleanProject(values["dry-run"], keep);
     if (keep !== null) console.log(`keeping ${keep} (this tree's image)`);
     const verb = values["dry-run"] ? "would remove" : "removed";
-    console.log(`${verb} ${r.containers.length} container(s), ${r.images.length} image(s)`);
+    console.log(
+      `${verb} ${r.services.length} service(s), ${r.containers.length} container(s), ` +
+        `${r.images.length} image(s)`,
+    );
+    for (const s of r.services) console.log(`  service ${s}`);
     for (const c of r.containers) console.log(`  container ${c}`);
     for (const i of r.images) console.log(`  image ${i}`);
     return 0;

@@ -5,7 +5,14 @@
  */
 
 import { fileURLToPath } from "node:url";
-import { buildImage, dockerAvailable, imageId, imageInputs, imageTag } from "../lib/sweep/mod.ts";
+import {
+  buildImage,
+  dockerAvailable,
+  imageId,
+  imageInputs,
+  imageTag,
+  pushImage,
+} from "../lib/sweep/mod.ts";
 import { parseScriptFlags } from "../lib/cli.ts";
 
 const HELP = `Usage: deno task image [-- FLAGS]
@@ -18,6 +25,9 @@ tests), so a changed tree gets a new tag. Skipped when that tag exists. The buil
   --tag-only   print the tag for this tree and stop (no Docker needed)
   --inputs     list the files the hash covers and stop
   --force      build even when the tag exists
+  --push REGISTRY
+               then tag it REGISTRY/mnist-deno:<hex>, push it there and print its
+               reference by digest (what --runner swarm --registry REGISTRY runs)
   --help       this text`;
 
 async function main(): Promise<number> {
@@ -25,6 +35,7 @@ async function main(): Promise<number> {
     "tag-only": { type: "boolean", default: false },
     inputs: { type: "boolean", default: false },
     force: { type: "boolean", default: false },
+    push: { type: "string" },
     help: { type: "boolean", default: false },
   });
   if (typeof values === "number") return values;
@@ -43,16 +54,20 @@ async function main(): Promise<number> {
     return 1;
   }
   const existing = values.force ? null : await imageId(tag);
-  if (existing !== null) {
-    console.log(`${tag} already built (${existing}); --force to rebuild`);
-    return 0;
-  }
-  console.log(`Building ${tag} ...`);
   try {
-    const id = await buildImage(root, tag, (line, stream) => {
-      (stream === "stdout" ? console.log : console.error)(`  ${line}`);
-    });
-    console.log(`Built ${tag} (${id})`);
+    if (existing !== null) {
+      console.log(`${tag} already built (${existing}); --force to rebuild`);
+    } else {
+      console.log(`Building ${tag} ...`);
+      const id = await buildImage(root, tag, (line, stream) => {
+        (stream === "stdout" ? console.log : console.error)(`  ${line}`);
+      });
+      console.log(`Built ${tag} (${id})`);
+    }
+    if (values.push !== undefined) {
+      console.log(`Pushing ${tag} to ${values.push} ...`);
+      console.log(`Pushed: ${await pushImage(tag, values.push)}`);
+    }
     return 0;
   } catch (err) {
     console.error(`image: ${(err as Error).message}`);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the project needs on a Debian machine with Node.js and npm (as root): Deno
 # 2.9.6 from npm, OpenBLAS, fonts for the charts, and the npm dependencies (deno install).
-# With --full also Docker, debootstrap, Jupyter and PyTorch (what the tests and CI use).
+# With --full also Docker, debootstrap, Jupyter and PyTorch (what the tests and CI use), and
+# iproute2 and docker-registry (the 2-node swarm fixture: scripts/ci/swarm_fixture.sh).
 # Safe to run again: it skips what is already there.
 #
 # Every program a command, test or CI script runs, and where it comes from (Debian's essential
@@ -20,7 +21,7 @@ cd "$(dirname "$0")/.."
 DENO_VERSION=2.9.6
 packages=(libopenblas0-pthread fonts-dejavu-core git procps ca-certificates)
 if [ "${1:-}" = "--full" ]; then
-  packages+=(docker.io debootstrap jupyter-nbconvert python3-nbclient python3-ipykernel
+  packages+=(docker.io debootstrap iproute2 docker-registry jupyter-nbconvert python3-nbclient python3-ipykernel
     python3-torch python3-numpy)
 fi
 
@@ -41,6 +42,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
     "${missing[@]}" >/dev/null
+fi
+
+# Debian starts docker-registry as a system service on :5000; the swarm fixture runs its own.
+if [[ " ${missing[*]:-} " == *" docker-registry "* ]] && command -v systemctl >/dev/null; then
+  $SUDO systemctl disable --now docker-registry >/dev/null 2>&1 || true
 fi
 
 deno install --frozen

@@ -47,9 +47,14 @@ Sweeps (with neither, all three presets):
                        the report shows their mean and standard deviation
 
 Running:
-  --runner NAME        auto (default: docker when a daemon answers, else local), docker, local
+  --runner NAME        auto (default: docker when a daemon answers, else local), docker, local,
+                       swarm (one Docker Swarm job per trial, across the swarm's nodes),
+                       kubernetes (one Indexed Job; never run against a live cluster by us)
+  --emit DIR           kubernetes: write the manifests (ConfigMap, NetworkPolicy, Job)
+                       into DIR and stop
   --jobs N             trials at a time (default 1: parallel trials distort each other's
-                       timings); with N > 1 each trial is pinned to its own CPUs
+                       timings; swarm: what the nodes' CPUs hold); with N > 1 each trial
+                       is pinned to its own CPUs (docker, local)
   --results DIR        results directory (default results/); locked while a sweep runs
   --dry-run            print the plan (which trials run, which are done) and stop
   --reuse-any          count an ok record as done wherever it ran (default: only one from
@@ -57,11 +62,18 @@ Running:
   --force              rerun trials already recorded ok (from epoch 1)
   --rerun-failed       run only the trials whose record is not ok (failed, interrupted,
                        diverged); trials never run are left for later
-  --retries N          run a failed trial up to N more times, from its checkpoint (default 0)
+  --retries N          run a failed trial up to N more times, from its checkpoint (default 0);
+                       swarm: a trial whose node goes down also reruns on another node (at
+                       least once); kubernetes: backoffLimitPerIndex
   --save-model         keep each trial's model beside its record (RESULTS/trials/<id>.model/)
-  --cpus N             docker: CPUs per container (default: its share of this machine's)
-  --memory SIZE        docker: memory per container (default 4g)
-  --user UID:GID       docker: user in the container (default: yours, so files are yours)
+  --cpus N             docker: CPUs per container (default: its share of this machine's);
+                       swarm: CPUs reserved per trial (default: the smallest node's)
+  --memory SIZE        docker, swarm: memory per container, no swap beyond it (default 4g;
+                       >= 6m)
+  --user UID[:GID]     docker: user in the container, never 0 (default: yours; root's trials
+                       run as the image's deno user and their files are handed back to root)
+  --registry HOST:PORT swarm: push the image there and run it by digest on every node
+                       (without it, nodes use their local image: fine on a one-node swarm)
   --help               this text
 
 Trial flags, passed to every trial and checked as the trial checks them, like --grid values
@@ -81,7 +93,9 @@ function main(): Promise<number> | number {
     preset: { type: "string", multiple: true, default: [] },
     grid: { type: "string", multiple: true, default: [] },
     runner: { type: "string", default: "auto" },
-    jobs: { type: "string", default: "1" },
+    jobs: { type: "string" },
+    registry: { type: "string" },
+    emit: { type: "string" },
     results: { type: "string", default: "results" },
     "dry-run": { type: "boolean", default: false },
     force: { type: "boolean", default: false },
@@ -104,13 +118,15 @@ function main(): Promise<number> | number {
     presets: values.preset,
     grid: values.grid,
     runner: values.runner,
-    jobs: values.jobs,
+    jobs: values.jobs ?? null,
+    registry: values.registry ?? null,
+    emit: values.emit ?? null,
+    retries: values.retries,
     results: values.results,
     dryRun: values["dry-run"],
     force: values.force,
     reuseAny: values["reuse-any"],
     rerunFailed: values["rerun-failed"],
-    retries: values.retries,
     seeds: values.seeds,
     saveModel: values["save-model"],
     cpus: values.cpus ?? null,

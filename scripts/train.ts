@@ -5,8 +5,16 @@
  */
 
 import { parseTrialArgs, TRIAL_HELP, UsageError } from "../lib/record/mod.ts";
-import { EXIT, progressLine, terminalColumns, Trial, TrialFailure } from "../lib/train/mod.ts";
+import {
+  EXIT,
+  onParentGone,
+  progressLine,
+  terminalColumns,
+  Trial,
+  TrialFailure,
+} from "../lib/train/mod.ts";
 import { scriptArgs } from "../lib/cli.ts";
+import { planArgv } from "../lib/sweep/mod.ts";
 
 const encoder = new TextEncoder();
 /** Writes to stderr; a closed stderr (reader gone) must not fail the trial. */
@@ -20,6 +28,14 @@ const err = (line: string) => write(line + "\n");
 async function main(argv: string[]): Promise<number> {
   let cli;
   try {
+    // A Kubernetes Indexed Job's pod: `--plan FILE` picks entry $JOB_COMPLETION_INDEX.
+    if (argv.length === 2 && argv[0] === "--plan") {
+      argv = planArgv(
+        await Deno.readTextFile(argv[1]),
+        Deno.env.get("JOB_COMPLETION_INDEX"),
+        Deno.env.get("TRIAL_RECORD_DIR") || undefined,
+      );
+    }
     cli = parseTrialArgs(argv);
   } catch (e) {
     if (e instanceof UsageError) {
@@ -44,6 +60,12 @@ async function main(argv: string[]): Promise<number> {
   };
   Deno.addSignalListener("SIGINT", onSignal(EXIT.interrupted));
   Deno.addSignalListener("SIGTERM", onSignal(EXIT.interrupted));
+  // Started by a sweep that holds our stdin open: when it dies (even kill -9), stop.
+  onParentGone(() => {
+    if (abort.signal.aborted) return;
+    err("\nthe sweep that started this trial is gone: stopping after this batch");
+    abort.abort();
+  });
 
   const bar = !cli.quiet && Deno.stderr.isTerminal();
   let lastDraw = 0;

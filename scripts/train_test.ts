@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { readRecord } from "../lib/record/mod.ts";
+import { CAN_MOUNT, withTmpfs } from "../lib/sweep/tmpfs_test.ts";
 
 const SCRIPT = new URL("./train.ts", import.meta.url).pathname;
 const decoder = new TextDecoder();
@@ -276,4 +277,113 @@ Deno.test("train CLI: `deno task train -- FLAGS` reaches the flags past the `--`
     decoder.decode(out.stderr),
     /error: --epochs must be a whole number from 1 to 1000, got "0"/,
   );
+});
+
+Deno.test("train CLI: an unwritable --out or --save-model is refused before training, exit 2", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const tiny = ["--epochs", "1", "--limit-train", "64", "--limit-test", "64"];
+    const cases: [string[], RegExp][] = [
+      [["--out", "/sys/x.json"], /^error: --out \/sys\/x\.json: cannot write there \(.+\)$/],
+      [
+        ["--out", "/etc/passwd/x.json"],
+        /^error: --out \/etc\/passwd\/x\.json: cannot write there \(\/etc\/passwd is not a directory\)$/,
+      ],
+      [
+        ["--out", `${dir}/r.json`, "--save-model", "/etc/passwd/x.json"],
+        /^error: --save-model \/etc\/passwd\/x\.json: cannot write there \(Not a directory.*\)$/,
+      ],
+      [
+        ["--out", dir],
+        new RegExp(`^error: --out ${dir}: cannot write there \\(it is a directory\\)$`),
+      ],
+    ];
+    for (const [args, re] of cases) {
+      const r = await train([...tiny, ...args]);
+      assert.equal(r.code, 2, `${args.join(" ")}: exit ${r.code}, stderr ${r.stderr}`);
+      const errors = r.stderr.trim().split("\n").filter((l) => l.startsWith("error"));
+      assert.equal(errors.length, 1, r.stderr);
+      assert.match(errors[0], re);
+      assert.doesNotMatch(r.stdout, /Epoch 01/, "refused before training");
+    }
+    assert.deepEqual([...Deno.readDirSync(dir)], [], "nothing written");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name: "train CLI: a model that cannot be saved (full disk) keeps the metrics, no temp files",
+  ignore: !CAN_MOUNT,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      // 1 MiB takes the write probe but not the 4.8 MB weights.
+      await withTmpfs("1m", async (models) => {
+        const out = `${dir}/r.json`;
+        const model = `${models}/m`;
+        const r = await train([
+          "--epochs=1",
+          "--limit-train=64",
+          "--limit-test=64",
+          "--quiet",
+          "--out",
+          out,
+          "--save-model",
+          model,
+        ]);
+        assert.equal(r.code, 1, r.stderr);
+        assert.match(
+          r.stderr.trim(),
+          new RegExp(
+            `^error: model not saved to ${model}: No space left on device.*; the ` +
+              `metrics are kept \\(record: ${out}\\)$`,
+          ),
+        );
+        const record = await readRecord(out);
+        assert.equal(record.status, "ok");
+        assert.equal(record.totals?.epochsDone, 1);
+        assert.equal(record.epochs.length, 1);
+        assert.match(record.error!.message, /^model not saved to .*: No space left on device/);
+        assert.deepEqual([...Deno.readDirSync(model)], [], "neither file, no temporary file");
+      });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("train CLI: with TRIAL_PARENT_PIPE=stdin, a closed stdin (parent gone) stops it, 130", async () => {
+  const out = `${await Deno.makeTempDir()}/r.json`;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      SCRIPT,
+      "--epochs=1000",
+      "--limit-train=256",
+      "--limit-test=64",
+      "--out",
+      out,
+    ],
+    env: { TRIAL_PARENT_PIPE: "stdin" },
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  while (!seen.includes("Epoch 01/1000")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    seen += value;
+  }
+  await child.stdin.close(); // what a kill -9 of the sweep does to the pipe
+  while (!(await reader.read()).done) { /* until the trial exits */ }
+  const [status, err] = await Promise.all([child.status, new Response(child.stderr).text()]);
+  assert.equal(status.code, 130, err);
+  assert.match(err, /the sweep that started this trial is gone: stopping after this batch/);
+  const record = await readRecord(out);
+  assert.equal(record.status, "interrupted");
+  assert.ok(record.epochs.length >= 1);
 });

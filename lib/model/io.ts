@@ -7,7 +7,11 @@
 import * as tf from "@tensorflow/tfjs";
 import type { LayersModel } from "./tf_types.ts";
 
-/** Writes `model.json` and `weights.bin` into `dir` (created if needed). */
+/**
+ * Writes `model.json` and `weights.bin` into `dir` (created if needed), both or neither: each
+ * goes to a temporary file first, and only when both are complete are they renamed into place.
+ * On failure the temporary files are removed and the error is thrown.
+ */
 export async function saveModel(model: LayersModel, dir: string): Promise<void> {
   await Deno.mkdir(dir, { recursive: true });
   await model.save(tf.io.withSaveHandler(async (artifacts) => {
@@ -19,15 +23,17 @@ export async function saveModel(model: LayersModel, dir: string): Promise<void> 
       modelTopology: artifacts.modelTopology,
       weightsManifest: [{ paths: ["weights.bin"], weights: artifacts.weightSpecs }],
     };
-    for (
-      const [name, data] of [
-        ["weights.bin", weights],
-        ["model.json", new TextEncoder().encode(JSON.stringify(json))],
-      ] as const
-    ) {
-      const tmp = `${dir}/${name}.tmp`;
-      await Deno.writeFile(tmp, data);
-      await Deno.rename(tmp, `${dir}/${name}`);
+    const files = [
+      ["weights.bin", weights],
+      ["model.json", new TextEncoder().encode(JSON.stringify(json))],
+    ] as const;
+    const suffix = `.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+    try {
+      for (const [name, data] of files) await Deno.writeFile(`${dir}/${name}${suffix}`, data);
+      for (const [name] of files) await Deno.rename(`${dir}/${name}${suffix}`, `${dir}/${name}`);
+    } catch (err) {
+      for (const [name] of files) await Deno.remove(`${dir}/${name}${suffix}`).catch(() => {});
+      throw err;
     }
     return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
   }));

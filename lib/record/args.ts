@@ -518,3 +518,9 @@ export function parseTrialArgs(argv: string[]): TrialCli {
     help: v.help === true,
   };
 }
+
+/**
+ * Environment variable set by a sweep that holds the trial's stdin open as its lifeline:
+ * `TRIAL_PARENT_PIPE=stdin`; end-of-file on stdin then means the sweep is gone.
+ */
+export const PARENT_PIPE_ENV = "TRIAL_PARENT_PIPE";

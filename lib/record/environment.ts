@@ -81,5 +81,7 @@ export function collectEnvironment(o: EnvironmentOptions): Environment {
     imageId: o.imageId,
     gitCommit: o.gitCommit,
     library: o.library ?? null,
+    runner: Deno.env.get("TRIAL_RUNNER") || null,
+    node: Deno.env.get("TRIAL_NODE") || null,
   };
 }

@@ -16,6 +16,7 @@ export {
   findArgSpec,
   type IdPart,
   type Kind,
+  PARENT_PIPE_ENV,
   parseArgFlags,
   parseArgValue,
   parseTrialArgs,
@@ -28,6 +29,14 @@ export {
   withArg,
 } from "./args.ts";
 export { collectEnvironment, cpuModel, type EnvironmentOptions, gitCommit } from "./environment.ts";
+export {
+  findFramedRecord,
+  FRAME_ENV,
+  FRAME_TAG,
+  type FramedRecord,
+  frameLines,
+  isFrameLine,
+} from "./frame.ts";
 export {
   BENCH_SCHEMA_VERSION,
   type BenchEntry,

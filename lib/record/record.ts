@@ -107,6 +107,10 @@ export interface Environment {
   gitCommit: string | null;
   /** The math library and the CPU kernel it chose (OpenBLAS' config); absent in older records. */
   library?: string | null;
+  /** The engine that ran the trial (`docker`, `swarm`, ...), from `TRIAL_RUNNER`; absent in older records. */
+  runner?: string | null;
+  /** The cluster node it ran on (a swarm node's hostname, a pod's node), from `TRIAL_NODE`. */
+  node?: string | null;
 }
 
 /**

@@ -213,6 +213,8 @@ export function validateRecord(
   c.stringOrNull(env.imageId, "environment.imageId");
   c.stringOrNull(env.gitCommit, "environment.gitCommit");
   if (env.library !== undefined) c.stringOrNull(env.library, "environment.library");
+  if (env.runner !== undefined) c.stringOrNull(env.runner, "environment.runner");
+  if (env.node !== undefined) c.stringOrNull(env.node, "environment.node");
   c.time(r.startedAt, "startedAt");
   c.time(r.endedAt, "endedAt");
   const argsId = trialId(r.args as TrialRecord["args"]);

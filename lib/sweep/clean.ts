@@ -1,5 +1,6 @@
 /**
- * Removing the project's Docker objects: containers and images carrying its label.
+ * Removing the project's Docker objects: swarm services, containers and images carrying its
+ * label.
  * @module
  */
 
@@ -13,15 +14,21 @@ async function lines(args: string[]): Promise<string[]> {
 }
 
 /**
- * Removes (or, with `dryRun`, lists) the labelled containers, then the labelled images but
- * `keep` (a tag, e.g. the current tree's; with it, containers are left alone). Returns the
- * container names and image `repo:tag` (or id) removed.
+ * Removes (or, with `dryRun`, lists) the labelled swarm services (on a swarm manager: trials
+ * of a swarm sweep that was killed), the labelled containers, then the labelled images but
+ * `keep` (a tag, e.g. the current tree's; with it, services and containers are left alone).
+ * Returns the service and container names and image `repo:tag` (or id) removed.
  */
 export async function cleanProject(
   dryRun: boolean,
   keep: string | null = null,
-): Promise<{ containers: string[]; images: string[] }> {
+): Promise<{ services: string[]; containers: string[]; images: string[] }> {
   const filter = `label=${PROJECT_LABEL}`;
+  const manager = await docker(["info", "--format", "{{.Swarm.ControlAvailable}}"]);
+  const services = keep !== null || manager.stdout.trim() !== "true"
+    ? []
+    : await lines(["service", "ls", "--filter", filter, "--format", "{{.Name}}"]);
+  if (!dryRun && services.length > 0) await lines(["service", "rm", ...services]);
   const containers = keep !== null
     ? []
     : await lines(["ps", "-a", "--filter", filter, "--format", "{{.Names}}"]);
@@ -40,5 +47,5 @@ export async function cleanProject(
     if (containers.length > 0) await lines(["rm", "-f", ...containers]);
     if (names.length > 0) await lines(["rmi", "-f", ...new Set(names)]);
   }
-  return { containers, images: names };
+  return { services, containers, images: names };
 }

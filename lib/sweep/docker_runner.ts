@@ -1,10 +1,15 @@
 /**
- * Runs each trial in a fresh container: `docker run --rm`, named and labelled, CPU and memory
- * limited, no network, the results directory mounted at /results, files owned by the caller.
+ * Runs each trial in a fresh container with least privilege: `docker create --rm` then
+ * `docker start -a`, named and labelled (project, trial, results directory, sweep), no network,
+ * CPU, memory (no swap beyond it) and pids limited, all capabilities dropped, no new
+ * privileges, a read-only root filesystem (tmpfs /tmp), a non-root user, the results directory
+ * mounted at /results.
  * @module
  */
 
-import { docker, PROJECT_LABEL } from "./docker.ts";
+import { join } from "node:path";
+import { docker, firstLine, PROJECT_LABEL } from "./docker.ts";
+import { RESULTS_LABEL, SWEEP_LABEL } from "./orphans.ts";
 import { type LineSink, settlesWithin, signalChild, spawnStreaming } from "./process.ts";
 import { trialFlags } from "./child_args.ts";
 import { type RunningTrial, STOP_GRACE_MS, type TrialJob, type TrialRunner } from "./runner.ts";
@@ -18,26 +23,62 @@ export interface DockerRunnerOptions {
   gitCommit: string | null;
   /** `--cpus` of each container. */
   cpus: number;
-  /** `--memory` of each container, e.g. `4g`. */
+  /** `--memory` (and `--memory-swap`) of each container, e.g. `4g`. */
   memory: string;
   /** `--cpuset-cpus` per worker slot (e.g. `["0", "1"]`); null to leave unpinned. */
   cpusets: string[] | null;
-  /** `--user` of each container, `uid:gid`. */
+  /** `--user` of each container, `uid:gid`, never root. */
   user: string;
+  /**
+   * The caller's `uid:gid` when it differs from `user` and this process may chown (root):
+   * the trials directory is lent to `user` while trials run, and records are handed back.
+   * Null to leave ownership alone.
+   */
+  handBackTo: string | null;
+  /** Key of the results directory (label `org.mnist-deno.results`). */
+  resultsKey: string;
+  /** This sweep's id (label `org.mnist-deno.sweep`). */
+  sweepId: string;
 }
 
 /** Where the results directory appears inside a container. */
 export const CONTAINER_RESULTS = "/results";
+
+/** `--pids-limit` of a trial: deno, its V8 and OpenBLAS threads, with room to spare. */
+export const PIDS_LIMIT = 256;
 
 /** A short random suffix so container names never collide across sweeps. */
 function randomSuffix(): string {
   return crypto.randomUUID().slice(0, 6);
 }
 
-/** Runs trials with `docker run`. */
+/**
+ * Waits until the container `name` is gone: `--rm` removes it once it exits, which on vfs takes
+ * a few seconds after `docker start -a` returns; with `force` it is removed at once (`rm -f`).
+ */
+async function removeContainer(name: string, force: boolean): Promise<void> {
+  if (force) await docker(["rm", "-f", name], 60_000);
+  const until = Date.now() + 120_000;
+  while (Date.now() < until) {
+    if ((await docker(["inspect", "--format", "{{.State.Status}}", name], 15_000)).code !== 0) {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  await docker(["rm", "-f", name], 60_000);
+}
+
+/** `uid:gid` as numbers. */
+function ids(user: string): [number, number] {
+  const [uid, gid] = user.split(":").map(Number);
+  return [uid, gid ?? uid];
+}
+
+/** Runs trials in containers. */
 export class DockerRunner implements TrialRunner {
   readonly name = "docker";
   readonly imageId: string;
+  #lent = 0;
 
   constructor(readonly options: DockerRunnerOptions) {
     this.imageId = options.imageId;
@@ -47,18 +88,27 @@ export class DockerRunner implements TrialRunner {
     const o = this.options;
     const pin = o.cpusets ? `, pinned to CPUs ${o.cpusets.join(" / ")}` : "";
     return `docker: image ${o.image} (${o.imageId.slice(0, 19)}), --cpus ${o.cpus} ` +
-      `--memory ${o.memory}${pin}, --network none, --user ${o.user}`;
+      `--memory ${o.memory}${pin}, --network none, --user ${o.user}, no capabilities, ` +
+      `read-only root`;
   }
 
-  /** The `docker run` arguments of one trial in a container called `name`. */
-  runArgs(job: TrialJob, name: string): string[] {
+  /** The `docker create` arguments of one trial in a container called `name`. */
+  createArgs(job: TrialJob, name: string): string[] {
     const o = this.options;
-    const args = ["run", "--rm", "--init", "--name", name, "--network", "none"];
+    const args = ["create", "--rm", "--init", "--name", name, "--network", "none"];
     const add = (flag: string, value: string) => args.push(flag, value);
     add("--label", PROJECT_LABEL);
     add("--label", `org.mnist-deno.trial=${job.id}`);
+    add("--label", `${RESULTS_LABEL}=${o.resultsKey}`);
+    add("--label", `${SWEEP_LABEL}=${o.sweepId}`);
     add("--cpus", String(o.cpus));
     add("--memory", o.memory);
+    add("--memory-swap", o.memory);
+    add("--pids-limit", String(PIDS_LIMIT));
+    add("--cap-drop", "ALL");
+    add("--security-opt", "no-new-privileges");
+    args.push("--read-only");
+    add("--tmpfs", "/tmp:rw,nosuid,nodev,size=64m");
     if (o.cpusets) add("--cpuset-cpus", o.cpusets[job.slot % o.cpusets.length]);
     add("--user", o.user);
     add("-v", `${job.resultsDir}:${CONTAINER_RESULTS}`);
@@ -73,23 +123,77 @@ export class DockerRunner implements TrialRunner {
     return args;
   }
 
+  /** Lends the trials directory to the container user (first trial in), when set to. */
+  #lend(job: TrialJob): void {
+    if (this.options.handBackTo === null) return;
+    if (this.#lent++ === 0) {
+      Deno.chownSync(join(job.resultsDir, "trials"), ...ids(this.options.user));
+    }
+  }
+
+  /** Hands the record, and (last trial out) the trials directory, back to the caller. */
+  #handBack(job: TrialJob): void {
+    if (this.options.handBackTo === null) return;
+    const [uid, gid] = ids(this.options.handBackTo);
+    try {
+      Deno.chownSync(job.recordPath, uid, gid);
+    } catch { /* no record */ }
+    if (--this.#lent > 0) return;
+    // Last one out: the directory, and whatever else the container user left in it (an
+    // earlier sweep's stopped trial's record).
+    const dir = join(job.resultsDir, "trials");
+    const [lentUid] = ids(this.options.user);
+    for (const e of Deno.readDirSync(dir)) {
+      try {
+        if (Deno.lstatSync(join(dir, e.name)).uid === lentUid) {
+          Deno.chownSync(join(dir, e.name), uid, gid);
+        }
+      } catch { /* gone meanwhile */ }
+    }
+    Deno.chownSync(dir, uid, gid);
+  }
+
   start(job: TrialJob, sink: LineSink): RunningTrial {
     const name = `mnist-${job.id}-${randomSuffix()}`;
-    const { child, exited } = spawnStreaming("docker", this.runArgs(job, name), {}, sink);
+    const createArgs = this.createArgs(job, name);
+    this.#lend(job);
+    let stopping = false;
+    let started: ReturnType<typeof spawnStreaming> | null = null;
+    // Create, then start: a stop while the daemon creates the container (15-30 s on vfs)
+    // waits for the creation to end and removes the container; it never starts late.
+    const created = docker(createArgs, 180_000);
+    const exited = (async () => {
+      try {
+        const c = await created;
+        if (c.code !== 0) {
+          sink(`docker create: ${firstLine(c.stderr)}`, "stderr");
+          return { code: c.code };
+        }
+        if (stopping) return { code: 130 };
+        started = spawnStreaming("docker", ["start", "-a", name], {}, sink);
+        return { code: (await started.exited).code };
+      } finally {
+        // Whatever happened (stopped, killed, failed): no container of this trial stays.
+        await removeContainer(name, stopping);
+        this.#handBack(job);
+      }
+    })();
     return {
       name,
       exited,
       async stop() {
-        // SIGINT first so the trial records itself; the container may not exist yet, so retry.
+        stopping = true;
+        await created.catch(() => {});
+        // SIGINT first so the trial records itself; it may not run yet, so retry.
         const deadline = Date.now() + STOP_GRACE_MS;
         let asked = false;
-        while (!asked && Date.now() < deadline) {
+        while (started && !asked && Date.now() < deadline) {
           asked = (await docker(["kill", "--signal", "SIGINT", name], 10_000)).code === 0;
           if (!asked && await settlesWithin(exited, 500)) return;
         }
         if (await settlesWithin(exited, Math.max(0, deadline - Date.now()))) return;
         await docker(["kill", name], 10_000);
-        if (!await settlesWithin(exited, 5_000)) signalChild(child, "SIGKILL");
+        if (!await settlesWithin(exited, 5_000) && started) signalChild(started.child, "SIGKILL");
         await exited;
       },
     };

@@ -6,7 +6,7 @@
  */
 
 import { join, relative } from "node:path";
-import { docker, PROJECT_LABEL } from "./docker.ts";
+import { docker, firstLine, PROJECT_LABEL } from "./docker.ts";
 import { type LineSink, signalChild, spawnStreaming } from "./process.ts";
 
 /** Repository part of the image tag. */
@@ -99,4 +99,35 @@ export async function ensureImage(
   const existing = await imageId(tag);
   if (existing !== null) return { tag, id: existing, built: false };
   return { tag, id: await buildImage(root, tag, sink, signal), built: true };
+}
+/**
+ * Tags the local image `tag` as `REGISTRY/tag`, pushes it, and returns the reference by digest
+ * (`REGISTRY/mnist-deno@sha256:...`) that every node of a swarm or cluster can pull.
+ * @param tag a local image, e.g. `mnist-deno:0123456789ab`
+ * @param registry `HOST:PORT` (or `HOST`) of a registry this machine reaches
+ * @returns the pushed image's reference by digest
+ * @throws Error with a one-line message when the push fails (registry down, unreachable)
+ */
+export async function pushImage(tag: string, registry: string): Promise<string> {
+  if (!/^[a-zA-Z0-9.-]+(:[0-9]+)?(\/[a-z0-9._\/-]+)?$/.test(registry)) {
+    throw new Error(`registry ${JSON.stringify(registry)}: expected HOST[:PORT][/PATH]`);
+  }
+  const target = `${registry}/${tag}`;
+  const t = await docker(["tag", tag, target]);
+  if (t.code !== 0) throw new Error(`docker tag ${tag} ${target}: ${firstLine(t.stderr)}`);
+  const p = await docker(["push", target], 30 * 60_000);
+  if (p.code !== 0) {
+    await docker(["rmi", target]); // the extra tag only; the image keeps its own
+    const why = firstLine(p.stderr) || firstLine(p.stdout);
+    throw new Error(
+      `cannot push ${target}: ${why}; is the registry ${registry} running and reachable from ` +
+        "this machine (plain HTTP needs it in the daemon's insecure-registries, or on 127.0.0.1)?",
+    );
+  }
+  const repo = `${registry}/${IMAGE_REPO}@`;
+  const r = await docker(["image", "inspect", "--format", "{{json .RepoDigests}}", tag]);
+  const digests = r.code === 0 ? JSON.parse(r.stdout) as string[] : [];
+  const ref = digests.find((d) => d.startsWith(repo));
+  if (!ref) throw new Error(`pushed ${target} but its digest is unknown (docker image inspect)`);
+  return ref;
 }

@@ -4,6 +4,8 @@
  */
 
 import { join } from "node:path";
+import { PARENT_PIPE_ENV } from "../record/mod.ts";
+import { RESULTS_ENV } from "./orphans.ts";
 import { type LineSink, settlesWithin, signalChild, spawnStreaming } from "./process.ts";
 import { trialFlags } from "./child_args.ts";
 import { type RunningTrial, STOP_GRACE_MS, type TrialJob, type TrialRunner } from "./runner.ts";
@@ -15,6 +17,8 @@ export interface LocalRunnerOptions {
   gitCommit: string | null;
   /** CPU list per worker slot for `taskset -c` (e.g. `["0", "1"]`); null to leave unpinned. */
   cpusets: string[] | null;
+  /** Key of the results directory, in each trial's environment (`MNIST_SWEEP_RESULTS`). */
+  resultsKey: string;
 }
 
 /** Runs trials as local subprocesses. */
@@ -44,9 +48,19 @@ export class LocalRunner implements TrialRunner {
 
   start(job: TrialJob, sink: LineSink): RunningTrial {
     const [cmd, ...args] = this.commandLine(job);
-    const env: Record<string, string> = {};
+    const env: Record<string, string> = {
+      [RESULTS_ENV]: this.options.resultsKey,
+      [PARENT_PIPE_ENV]: "stdin",
+    };
     if (this.options.gitCommit) env.TRIAL_GIT_COMMIT = this.options.gitCommit;
-    const { child, exited } = spawnStreaming(cmd, args, { cwd: this.options.root, env }, sink);
+    const { child, exited, parentPipe } = spawnStreaming(
+      cmd,
+      args,
+      { cwd: this.options.root, env, parentPipe: true },
+      sink,
+    );
+    // Closed once the trial has ended (a kill -9 of the sweep closes it for the trial).
+    exited.finally(() => parentPipe?.close().catch(() => {}));
     return {
       name: `pid ${child.pid}`,
       exited,

@@ -7,6 +7,7 @@
 export { cleanProject } from "./clean.ts";
 export { sweepCommand } from "./command.ts";
 export { dockerAvailable } from "./docker.ts";
-export { buildImage, imageId, imageInputs, imageTag } from "./image.ts";
+export { buildImage, imageId, imageInputs, imageTag, pushImage } from "./image.ts";
+export { planArgv } from "./plan_index.ts";
 export type { Printer, SweepCommandOptions } from "./command.ts";
 export type { LineSink, Stream } from "./process.ts";

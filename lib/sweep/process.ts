@@ -1,7 +1,8 @@
 /**
  * Child processes for trials: spawned in their own session (so a Ctrl-C in the terminal
  * reaches only the sweep, which then stops each trial once, on purpose), output streamed
- * line by line.
+ * line by line, and optionally a pipe on stdin that closes when the sweep dies (even by
+ * kill -9), so a child can notice it lost its parent.
  * @module
  */
 
@@ -20,6 +21,8 @@ export interface ProcessExit {
 /** A started child process. */
 export interface Spawned {
   child: Deno.ChildProcess;
+  /** The write end of the child's stdin when `parentPipe` was asked for (never written). */
+  parentPipe: WritableStreamDefaultWriter<Uint8Array> | null;
   /** Resolves when the process has exited and all its output has been delivered. */
   exited: Promise<ProcessExit>;
 }
@@ -55,13 +58,14 @@ async function pumpLines(
 }
 
 /**
- * Spawns `cmd args` in a new session (via `setsid` where available), stdin closed, stdout
- * and stderr delivered to `sink` line by line.
+ * Spawns `cmd args` in a new session (via `setsid` where available), stdout and stderr
+ * delivered to `sink` line by line. Stdin is closed, or with `parentPipe` a pipe this process
+ * holds open and never writes: the child reads end-of-file once this process is gone.
  */
 export function spawnStreaming(
   cmd: string,
   args: readonly string[],
-  options: { cwd?: string; env?: Record<string, string> },
+  options: { cwd?: string; env?: Record<string, string>; parentPipe?: boolean },
   sink: LineSink,
 ): Spawned {
   const setsid = findSetsid();
@@ -69,7 +73,7 @@ export function spawnStreaming(
     args: setsid ? [cmd, ...args] : [...args],
     cwd: options.cwd,
     env: options.env,
-    stdin: "null",
+    stdin: options.parentPipe ? "piped" : "null",
     stdout: "piped",
     stderr: "piped",
   }).spawn();
@@ -82,7 +86,8 @@ export function spawnStreaming(
     await pumps;
     return { code: status.code, signal: status.signal };
   })();
-  return { child, exited };
+  const parentPipe = options.parentPipe ? child.stdin.getWriter() : null;
+  return { child, exited, parentPipe };
 }
 
 /** Sends a signal to a child, ignoring the error when it has already exited. */

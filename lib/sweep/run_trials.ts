@@ -40,6 +40,12 @@ export interface RunResult {
   ran: string[];
   /** Ids among them whose record does not say `ok`. */
   notOk: string[];
+  /** Why a trial among `notOk` has no record of this run (it could not be written), by id. */
+  unwritten: Map<string, string>;
+  /** Ids of the planned trials never started (the sweep stopped early). */
+  notRun: string[];
+  /** Why the sweep stopped before the end of the plan (records cannot be written); or null. */
+  stoppedEarly: string | null;
   interrupted: boolean;
 }
 
@@ -86,7 +92,14 @@ export async function runTrials(o: RunOptions): Promise<RunResult> {
     for (const r of running) stops.push(r.stop());
   };
   o.signal.addEventListener("abort", onAbort);
-  const result: RunResult = { ran: [], notOk: [], interrupted: false };
+  const result: RunResult = {
+    ran: [],
+    notOk: [],
+    unwritten: new Map(),
+    notRun: [],
+    stoppedEarly: null,
+    interrupted: false,
+  };
   let next = 0;
 
   const runOne = async (t: PlannedTrial, slot: number, n: number): Promise<void> => {
@@ -158,7 +171,8 @@ export async function runTrials(o: RunOptions): Promise<RunResult> {
         invalid = (err as Error).message;
       }
     }
-    const keep = record !== null && (record.status !== "ok" || code === 0);
+    const keep = record !== null &&
+      (record.status !== "ok" || code === 0 || record.error !== null);
     if (!keep) {
       const interrupted = o.signal.aborted;
       const message = startError !== null
@@ -183,7 +197,16 @@ export async function runTrials(o: RunOptions): Promise<RunResult> {
         startedAt,
         endedAt,
       });
-      await writeRecord(path, record);
+      try {
+        await writeRecord(path, record);
+      } catch (err) {
+        // A full disk, a directory gone: no record can be kept, so start no more trials.
+        const why = `record not written (${(err as Error).message}); ${message}`;
+        result.unwritten.set(t.id, why);
+        result.stoppedEarly ??= `cannot write records in ${o.resultsDir}/trials (` +
+          `${(err as Error).message})`;
+        record = { ...record, error: { ...record.error!, message: why } };
+      }
     }
     const seconds = ((endedAt.getTime() - startedAt.getTime()) / 1000).toFixed(1);
     if (record!.status === "ok") {
@@ -196,7 +219,7 @@ export async function runTrials(o: RunOptions): Promise<RunResult> {
   };
 
   const worker = async (slot: number): Promise<void> => {
-    while (!o.signal.aborted && next < todo.length) {
+    while (!o.signal.aborted && result.stoppedEarly === null && next < todo.length) {
       const n = next++;
       await runOne(todo[n], slot, n + 1);
     }
@@ -208,6 +231,7 @@ export async function runTrials(o: RunOptions): Promise<RunResult> {
     o.signal.removeEventListener("abort", onAbort);
   }
   result.interrupted = o.signal.aborted;
+  result.notRun = todo.slice(next).map((t) => t.id);
   return result;
 }
 

@@ -28,11 +28,19 @@ export interface RunningTrial {
   name: string;
   /** Resolves with the trial CLI's exit code once it has ended and its output is delivered. */
   exited: Promise<{ code: number }>;
-  /** Asks the trial to stop (SIGINT, so it can record itself), then forces it after a grace. */
+  /**
+   * Asks the trial to stop (SIGINT, so it can record itself), then forces it after a grace.
+   * Once it resolves, nothing of the trial runs or can start later (a container still being
+   * created is removed, never started).
+   */
   stop(): Promise<void>;
 }
 
-/** An engine that runs trials. */
+/**
+ * An engine that runs trials. Each trial must carry its results directory's key (`resultsKey`
+ * in `orphans.ts`: a container label, an environment variable) so that a later sweep finds the
+ * trials a killed sweep left running; `orphans.ts` knows how to list and stop them per engine.
+ */
 export interface TrialRunner {
   /** `local`, `docker`, ... */
   readonly name: string;

@@ -18,7 +18,7 @@ function values(argv: string[], flag: string): string[] {
   return argv.flatMap((a, i) => (a === flag ? [argv[i + 1]] : []));
 }
 
-Deno.test("docker run: isolated, limited, pinned per slot, labelled, results mounted", () => {
+Deno.test("docker create: isolated, least privilege, limited, pinned, labelled, mounted", () => {
   const runner = new DockerRunner({
     image: "mnist-deno:0123456789ab",
     imageId: "sha256:abc",
@@ -27,10 +27,19 @@ Deno.test("docker run: isolated, limited, pinned per slot, labelled, results mou
     memory: "4g",
     cpusets: ["0", "1"],
     user: "1000:1000",
+    handBackTo: null,
+    resultsKey: "0123456789abcdef",
+    sweepId: "42-1234",
   });
-  const argv = runner.runArgs(job, "mnist-x");
-  assert.deepEqual(argv.slice(0, 3), ["run", "--rm", "--init"]);
+  const argv = runner.createArgs(job, "mnist-x");
+  assert.deepEqual(argv.slice(0, 3), ["create", "--rm", "--init"]);
   assert.deepEqual(values(argv, "--network"), ["none"]);
+  assert.deepEqual(values(argv, "--memory-swap"), ["4g"]);
+  assert.deepEqual(values(argv, "--pids-limit"), ["256"]);
+  assert.deepEqual(values(argv, "--cap-drop"), ["ALL"]);
+  assert.deepEqual(values(argv, "--security-opt"), ["no-new-privileges"]);
+  assert.ok(argv.includes("--read-only"));
+  assert.deepEqual(values(argv, "--tmpfs"), ["/tmp:rw,nosuid,nodev,size=64m"]);
   assert.deepEqual(values(argv, "--cpuset-cpus"), ["1"]);
   assert.deepEqual(values(argv, "--cpus"), ["1"]);
   assert.deepEqual(values(argv, "--memory"), ["4g"]);
@@ -39,6 +48,8 @@ Deno.test("docker run: isolated, limited, pinned per slot, labelled, results mou
   assert.deepEqual(values(argv, "--label"), [
     "org.mnist-deno.project=1",
     `org.mnist-deno.trial=${job.id}`,
+    "org.mnist-deno.results=0123456789abcdef",
+    "org.mnist-deno.sweep=42-1234",
   ]);
   assert.deepEqual(values(argv, "-v"), ["/tmp/res:/results", "/data/mnist:/data/mnist:ro"]);
   assert.deepEqual(values(argv, "-e"), ["TRIAL_IMAGE_ID=sha256:abc", "TRIAL_GIT_COMMIT=deadbeef"]);
@@ -57,13 +68,13 @@ Deno.test("docker run: isolated, limited, pinned per slot, labelled, results mou
   ]);
   // With --save-model the model goes beside the record, as the container sees it.
   assert.equal(
-    runner.runArgs({ ...job, saveModel: true }, "mnist-x").at(-1),
+    runner.createArgs({ ...job, saveModel: true }, "mnist-x").at(-1),
     `--save-model=/results/trials/${job.id}.model`,
   );
 });
 
 Deno.test("local run: a deno subprocess of scripts/train.ts, taskset when pinned", () => {
-  const plain = new LocalRunner({ root: "/repo", gitCommit: null, cpusets: null });
+  const plain = new LocalRunner({ root: "/repo", gitCommit: null, cpusets: null, resultsKey: "k" });
   const argv = plain.commandLine(job);
   assert.equal(argv[0], Deno.execPath());
   assert.deepEqual(argv.slice(1, 4), ["run", "--allow-all", "/repo/scripts/train.ts"]);
@@ -75,6 +86,11 @@ Deno.test("local run: a deno subprocess of scripts/train.ts, taskset when pinned
     plain.commandLine({ ...job, saveModel: true }).at(-1),
     `--save-model=/tmp/res/trials/${job.id}.model`,
   );
-  const pinned = new LocalRunner({ root: "/repo", gitCommit: null, cpusets: ["0", "1"] });
+  const pinned = new LocalRunner({
+    root: "/repo",
+    gitCommit: null,
+    cpusets: ["0", "1"],
+    resultsKey: "k",
+  });
   assert.deepEqual(pinned.commandLine(job).slice(0, 3), ["taskset", "-c", "1"]);
 });

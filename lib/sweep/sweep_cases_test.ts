@@ -220,7 +220,10 @@ export async function caseLockAndInterrupt(o: CaseOptions): Promise<void> {
     ]);
     // Interrupt once the trial is training (it has printed an epoch).
     await live.waitFor(/Epoch \d+\/1000/, 180_000);
-    assert.equal(Deno.readTextFileSync(join(dir, ".lock")).trim(), String(live.child.pid));
+    assert.match(
+      Deno.readTextFileSync(join(dir, ".lock")),
+      new RegExp(`^${live.child.pid} \\d+\n$`),
+    );
 
     const second = await sweep([
       "--runner",
@@ -266,9 +269,9 @@ export async function caseLockAndInterrupt(o: CaseOptions): Promise<void> {
   }
 }
 
-/** Flags of a 3-epoch trial whose epochs take a few seconds each. */
-const THREE = ["--epochs", "3", "--limit-train", "1024", "--limit-test", "256"];
-const THREE_ID = "e3_b128_lr1_g0.7_s1_n1024_t256";
+/** Flags of a 3-epoch trial whose epochs take several seconds each (time to stop one mid-epoch). */
+const THREE = ["--epochs", "3", "--limit-train", "4096", "--limit-test", "256"];
+const THREE_ID = "e3_b128_lr1_g0.7_s1_n4096_t256";
 
 /**
  * A trial stopped (sweep Ctrl-C) in epoch 3 resumes after epoch 2 when the sweep runs again;
@@ -312,8 +315,8 @@ export async function caseStopKillResume(
     const end = await kill.done;
     assert.equal(end.code, 0, end.stdout + end.stderr);
     assert.match(end.stderr, /: failed \([\d.]+ s\): exit code (137|null)/);
-    assert.match(end.stdout, /retry 1\/1 of e3_b128_lr1_g0\.7_s2_n1024_t256/);
-    const retried = (await recordsIn(dir)).get("e3_b128_lr1_g0.7_s2_n1024_t256")!;
+    assert.match(end.stdout, /retry 1\/1 of e3_b128_lr1_g0\.7_s2_n4096_t256/);
+    const retried = (await recordsIn(dir)).get("e3_b128_lr1_g0.7_s2_n4096_t256")!;
     assert.equal(retried.status, "ok");
     assert.equal(retried.epochs.length, 3);
     assert.deepEqual(retried.resumed?.map((r) => r.afterEpoch), [1]);

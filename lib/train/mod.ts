@@ -29,7 +29,7 @@ export {
 export { type BatchProgress, evaluate, train, type TrainState } from "./loop.ts";
 export { peakRssBytes } from "./memory.ts";
 export { countCorrect, evalBatch, nllLoss, tapeTrainStep, trainStep } from "./step.ts";
-export { EXIT, Trial, TrialFailure } from "./trial.ts";
+export { checkWritable, EXIT, onParentGone, Trial, TrialFailure } from "./trial.ts";
 export type { BatchResult } from "./step.ts";
 export type { TrainCallbacks, TrainOptions, TrainOutcome } from "./loop.ts";
 export type { TrialIo } from "./trial.ts";

@@ -14,7 +14,10 @@ import {
   collectEnvironment,
   type EpochMetrics,
   formatRecord,
+  FRAME_ENV,
+  frameLines,
   gitCommit,
+  PARENT_PIPE_ENV,
   SCHEMA_VERSION,
   type TrialCli,
   trialId,
@@ -62,6 +65,16 @@ export interface TrialIo {
  */
 export function defaultRecordPath(cli: TrialCli): string {
   return `runs/${trialId(cli.args)}.json`;
+}
+
+/**
+ * Prints the record framed on stdout when `TRIAL_RECORD_FRAME=1` (engines that bring records
+ * back through the trial's log: Docker Swarm, Kubernetes). Synchronous, for exit paths.
+ */
+function printFrame(id: string, json: string): void {
+  if (Deno.env.get(FRAME_ENV) !== "1") return;
+  const bytes = new TextEncoder().encode(frameLines(id, json).join("\n") + "\n");
+  for (let at = 0; at < bytes.length;) at += Deno.stdout.writeSync(bytes.subarray(at));
 }
 
 /** A trial in progress; `interruptNow` writes an `interrupted` record synchronously. */
@@ -121,9 +134,11 @@ export class Trial {
   }
 
   async #write(record: TrialRecord): Promise<void> {
+    const json = formatRecord(record);
     await Deno.mkdir(dirname(this.recordPath), { recursive: true });
-    await writeFileAtomic(this.recordPath, formatRecord(record));
+    await writeFileAtomic(this.recordPath, json);
     this.#written = true;
+    printFrame(record.id, json);
   }
 
   /**
@@ -186,9 +201,11 @@ export class Trial {
     const record = this.#record("interrupted", {
       error: { message: "interrupted", exitCode: EXIT.interrupted, stderrTail: null },
     });
+    const json = formatRecord(record);
     Deno.mkdirSync(dirname(this.recordPath), { recursive: true });
-    writeFileAtomicSync(this.recordPath, formatRecord(record));
+    writeFileAtomicSync(this.recordPath, json);
     this.#written = true;
+    printFrame(record.id, json);
   }
 
   /** Runs the trial to its end; returns the exit code. Throws UsageError for a bad limit. */
@@ -202,6 +219,10 @@ export class Trial {
         if (err instanceof RangeError) throw new UsageError(err.message);
         throw err;
       }
+      // Where the results go must take a file before training, not after (the flags, data
+      // limits included, are known good by now: no directory is made for a bad command).
+      checkWritable(this.cli.out === null ? null : "--out", this.recordPath, false);
+      if (this.cli.saveModel) checkWritable("--save-model", this.cli.saveModel, true);
       const backend = await setupBackend(args.backend, {
         threads: args.threads,
         log: io.info,
@@ -242,14 +263,31 @@ export class Trial {
         io.info(`interrupted; record: ${this.recordPath}`);
         return EXIT.interrupted;
       }
+      // A model that cannot be saved does not lose the training: the record says ok, with
+      // the metrics, and its error says what happened to the model; the exit code is 1.
+      let modelError: string | null = null;
       if (this.cli.saveModel) {
         clearDropoutSeeds(model);
-        await saveModel(model, this.cli.saveModel);
-        io.info(`model saved to ${this.cli.saveModel}`);
+        try {
+          await saveModel(model, this.cli.saveModel);
+          io.info(`model saved to ${this.cli.saveModel}`);
+        } catch (err) {
+          modelError = `model not saved to ${this.cli.saveModel}: ${
+            (err as Error).message.split("\n")[0]
+          }`;
+        }
       }
-      const record = this.#record("ok");
+      const record = this.#record(
+        "ok",
+        modelError === null
+          ? {}
+          : { error: { message: modelError, exitCode: EXIT.failed, stderrTail: null } },
+      );
       io.out(finalBlock(record.totals!));
       await this.#write(record);
+      if (modelError !== null) {
+        throw new TrialFailure(`${modelError}; the metrics are kept`);
+      }
       io.info(`record: ${this.recordPath}`);
       return EXIT.ok;
     } catch (err) {
@@ -267,8 +305,68 @@ export class Trial {
   }
 }
 
+/**
+ * Checks before training that `path` can take the results: its directory (for `dir`, itself)
+ * is created if needed and a probe file is written there and removed. Throws a one-line
+ * {@link UsageError} naming the flag, the path and why otherwise.
+ * @param flag the flag that gave the path, for the message; null for the default record path
+ * @param path a file (the record) or, with `dir`, a directory (the model)
+ * @param dir whether `path` is a directory
+ */
+export function checkWritable(flag: string | null, path: string, dir: boolean): void {
+  const where = dir ? path : dirname(path);
+  const probe = dir
+    ? `${path}/.write-probe.${Deno.pid}.tmp`
+    : `${path}.${Deno.pid}.write-probe.tmp`;
+  try {
+    // The nearest existing folder on the way must be one (not a file such as /etc/passwd).
+    for (let p = where; p !== dirname(p); p = dirname(p)) {
+      try {
+        if (!Deno.statSync(p).isDirectory) throw new Error(`${p} is not a directory`);
+        break;
+      } catch (err) {
+        if (!(err instanceof Deno.errors.NotFound)) throw err;
+      }
+    }
+    Deno.mkdirSync(where, { recursive: true });
+    if (!dir) {
+      try {
+        if (Deno.statSync(path).isDirectory) throw new Error("it is a directory");
+      } catch (err) {
+        if (!(err instanceof Deno.errors.NotFound)) throw err;
+      }
+    }
+    try {
+      Deno.writeFileSync(probe, new Uint8Array(1));
+    } finally {
+      try {
+        Deno.removeSync(probe);
+      } catch { /* never created */ }
+    }
+  } catch (err) {
+    const why = (err as Error).message.split(":")[0];
+    throw new UsageError(`${flag ?? "record"} ${path}: cannot write there (${why})`);
+  }
+}
+
 /** A trial that failed after it started; the record says `failed`. */
 export class TrialFailure extends Error {
   /** The error's class name, as printed before the message. */
   override name = "TrialFailure";
+}
+
+/**
+ * Calls `gone` once stdin reaches end-of-file, when `TRIAL_PARENT_PIPE=stdin` says stdin is
+ * the pipe of the sweep that started this trial: the pipe closes when the sweep dies, even by
+ * kill -9, so the trial stops instead of running on unsupervised. Does nothing otherwise.
+ * @param gone called once, when the parent is gone
+ */
+export function onParentGone(gone: () => void): void {
+  if (Deno.env.get(PARENT_PIPE_ENV) !== "stdin") return;
+  (async () => {
+    try {
+      for await (const _ of Deno.stdin.readable) { /* never written: wait for the end */ }
+    } catch { /* a read error means the same */ }
+    gone();
+  })();
 }
