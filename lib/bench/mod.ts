@@ -8,3 +8,15 @@ export { BENCH_HELP, formatBenchTable, parseBenchArgs, runBench } from "./bench.
 export type { BenchOptions } from "./bench.ts";
 export { isBusy, machineLoad } from "./machine_load.ts";
 export { TORCH_SCRIPT } from "./epoch.ts";
+
+// Types from other folders that appear in this folder's signatures, so its docs are complete.
+export { BACKENDS } from "../record/mod.ts";
+export type {
+  BackendName,
+  BenchEntry,
+  BenchFloor,
+  BenchRecord,
+  BenchStep,
+  EpochRuns,
+  MachineLoad,
+} from "../record/mod.ts";

@@ -8,17 +8,25 @@
  * @module
  */
 
-import type { backend_util } from "@tensorflow/tfjs-core";
 import { sgemm } from "./openblas.ts";
-import { col2imAdd, epilogue, fillRows, im2col, maxPool2x2 } from "./kernels/loops.ts";
+import {
+  CHUNK_ROWS,
+  col2imAdd,
+  type ConvInfo,
+  epilogue,
+  fillRows,
+  im2col,
+  imagesPerChunk,
+  maxPool2x2,
+} from "./kernels/loops.ts";
 import { fillDropoutMask } from "./_dropout_mask.ts";
 import { adadeltaUpdate } from "./_adadelta_update.ts";
 
-type ConvInfo = backend_util.Conv2DInfo;
-
 /** A dense layer's shape and what follows it. */
 export interface DenseLayout {
+  /** Inputs of the layer (units of the layer before, or the flattened pool). */
   inputs: number;
+  /** Output units of the layer. */
   units: number;
   /** ReLU for hidden layers; the last layer is log-softmax. */
   relu: boolean;
@@ -38,16 +46,14 @@ export interface Layout {
   pooled: [number, number];
   /** Dropout rate after the pool, or null. */
   poolDropout: number | null;
+  /** The dense layers, input to output. */
   dense: DenseLayout[];
 }
 
-/** Rows per sgemm call of the shifted convolutions (keeps the operands in cache). */
-const CHUNK_ROWS = 4096;
-
-/** Images per chunk of the last convolution. */
-export function imagesPerChunk(layout: Layout): number {
+/** Images per chunk of the last convolution, a shifted GEMM over its input's grid. */
+function lastConvImages(layout: Layout): number {
   const info = layout.convs[layout.convs.length - 1];
-  return Math.max(1, Math.floor(CHUNK_ROWS / (info.inHeight * info.inWidth)));
+  return imagesPerChunk(info.inHeight * info.inWidth);
 }
 
 /** Offset in rows of filter tap t in a grid of the convolution's input width. */
@@ -101,6 +107,7 @@ function sumSlots(layout: Layout): SumSlots {
 
 /** The arrays of the fused step, all in SharedArrayBuffers (listed in `shared`). */
 export interface Context {
+  /** The shapes every array below is sized by. */
   layout: Layout;
   /** The buffers behind the arrays below, in a fixed order (weights excluded). */
   shared: SharedArrayBuffer[];
@@ -108,10 +115,13 @@ export interface Context {
   weights: Float32Array[];
   /** Gradients, same order as `weights`. */
   grads: Float32Array[];
+  /** The batch's normalised images, NHWC, `capacity` of them at most. */
   images: Float32Array;
+  /** The batch's labels, digits 0 to 9. */
   labels: Int32Array;
   /** im2col columns and ReLU outputs of the convolutions before the last. */
   cols: Float32Array[];
+  /** ReLU outputs of the convolutions before the last (the next one's input), NHWC. */
   acts: Float32Array[];
   /** Gradient w.r.t. the input of convolution j (j >= 1). */
   dIn: Float32Array[];
@@ -119,16 +129,23 @@ export interface Context {
   grids: Float32Array[];
   /** dz of the last convolution at its input's resolution, after maxShift zero rows. */
   dzGrid: Float32Array;
+  /** Per pooled value: the offset of the maximum it took, for the pool's gradient. */
   argmax: Int32Array;
+  /** The 2x2 max pool of the last convolution's ReLU output, NHWC. */
   pooled: Float32Array;
+  /** The pool's dropout mask (0 or 1/(1 - rate)); empty without pool dropout. */
   poolMask: Float32Array;
+  /** The pool's output after dropout (the dense layers' input); `pooled` itself without dropout. */
   poolOut: Float32Array;
+  /** Gradient of the loss w.r.t. the pool's output. */
   dPool: Float32Array;
+  /** Per dense layer: its ReLU output, dropout mask, output after dropout (`act` without dropout) and gradient w.r.t. its pre-activation. */
   dense: { act: Float32Array; mask: Float32Array; out: Float32Array; dz: Float32Array }[];
   /** Per thread, per convolution: partial filter gradient (the last one transposed). */
   convDw: Float32Array[][];
   /** Per thread: partial sums at {@link SumSlots} offsets. */
   sums: Float64Array;
+  /** Where each partial sum sits in `sums`. */
   slots: SumSlots;
   /** Adadelta state of each dense kernel, when the weights phase updates them. */
   state: { squareAvg: Float32Array; accDelta: Float32Array }[];
@@ -160,7 +177,7 @@ export function buildContext(
   const co = last.outChannels;
   const gridRows = n * last.inHeight * last.inWidth;
   const pooledSize = n * layout.pooled[0] * layout.pooled[1] * co;
-  const perImages = Math.min(n, imagesPerChunk(layout));
+  const perImages = Math.min(n, lastConvImages(layout));
   const weightViews = weights.map((b) => new Float32Array(b));
   const slots = sumSlots(layout);
   const ctx: Context = {
@@ -258,7 +275,7 @@ function scatterPooled(
   const last = ctx.layout.convs[ctx.layout.convs.length - 1];
   const gridImage = last.inHeight * last.inWidth * last.outChannels;
   const pooledImage = ctx.layout.pooled[0] * ctx.layout.pooled[1] * last.outChannels;
-  const per = imagesPerChunk(ctx.layout);
+  const per = lastConvImages(ctx.layout);
   const argmax = ctx.argmax;
   for (let c0 = n0; c0 < n1; c0 += per) {
     const base = c0 * gridImage;
@@ -333,7 +350,7 @@ export function rowsPhase(
   const [ph, pw] = layout.pooled;
   const pooledImage = ph * pw * co;
   const lastW = weights[2 * lc], lastB = weights[2 * lc + 1];
-  const per = imagesPerChunk(layout);
+  const per = lastConvImages(layout);
   const grid = ctx.grids[t];
   for (let c0 = n0; c0 < n1; c0 += per) {
     const c1 = Math.min(n1, c0 + per);
@@ -533,7 +550,7 @@ export function weightsPhase(
   const input = lc === 0 ? ctx.images : ctx.acts[lc - 1];
   const dz = dzOf(ctx, n);
   const dwT = ctx.convDw[t][lc];
-  const chunk = imagesPerChunk(layout) * imageRows;
+  const chunk = lastConvImages(layout) * imageRows;
   for (let r0 = n0 * imageRows; r0 < Math.min(valid, n1 * imageRows); r0 += chunk) {
     const r1 = Math.min(valid, n1 * imageRows, r0 + chunk);
     for (let k = 0; k < taps; k++) {

@@ -33,7 +33,8 @@ export {
   weightsPhase,
 } from "./_fused_kernels.ts";
 export { BLAS_RELU_BIAS_GRAD } from "./kernels/relu_grad.ts";
-export { alloc } from "./kernels/util.ts";
+export { alloc, type CpuBackend } from "./kernels/util.ts";
+export type { ConvInfo } from "./kernels/loops.ts";
 export { blasConfig, blasThreads, setThreads, sgemm } from "./openblas.ts";
 
 // The backend names are a trial argument: defined with the others in lib/record/.
@@ -50,7 +51,9 @@ export interface SetupOptions {
 
 /** The backend that is now active and the threads it uses. */
 export interface BackendInfo {
+  /** The backend's tfjs name (`blas`, `tensorflow`, `webgpu`, `cpu`). */
   name: string;
+  /** Math threads it uses (BLAS threads for `blas`). */
   threads: number;
   /** The math library in use (OpenBLAS' config string for `blas`), or null. */
   library: string | null;
@@ -109,8 +112,11 @@ async function setupTensorflow(threads: number, log: (line: string) => void) {
   return { name: "tensorflow", threads, library: null };
 }
 
+/** What {@link isSoftwareAdapter} reads of a WebGPU adapter (`GPUAdapter`, old and new Deno alike). */
 export interface AdapterLike {
+  /** Set when the browser engine gave a fallback (software) adapter (older API). */
   isFallbackAdapter?: boolean;
+  /** The adapter's description (newer API: the fallback flag moved here). */
   info?: {
     isFallbackAdapter?: boolean;
     vendor?: string;

@@ -12,14 +12,19 @@ const IMAGES_MAGIC = 2051;
 
 /** Error for a file that is not the IDX file it should be; the message names the file. */
 export class IdxError extends Error {
+  /** The error's class name, as printed before the message. */
   override name = "IdxError";
 }
 
 /** Images parsed from an IDX file: `count` images of `rows` x `cols` bytes, row-major. */
 export interface IdxImages {
+  /** Number of images. */
   count: number;
+  /** Rows per image (pixels down). */
   rows: number;
+  /** Columns per image (pixels across). */
   cols: number;
+  /** `count * rows * cols` grey levels, 0 (background) to 255, image after image. */
   pixels: Uint8Array;
 }
 

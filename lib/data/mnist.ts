@@ -9,8 +9,9 @@ import { IdxError, parseImages, parseLabels } from "./idx.ts";
 import type { DatasetFile } from "../record/mod.ts";
 import { Rng } from "./rng.ts";
 
-/** Mean and standard deviation of the MNIST training pixels (PyTorch example's values). */
+/** Mean of the MNIST training pixels, scaled to [0, 1] (PyTorch example's value). */
 export const MNIST_MEAN = 0.1307;
+/** Standard deviation of the MNIST training pixels, scaled to [0, 1] (PyTorch example's value). */
 export const MNIST_STD = 0.3081;
 
 /** Pixels per image (28 x 28). */
@@ -28,14 +29,19 @@ export const FILE_NAMES = {
 
 /** One split: `count` images as raw bytes (row-major 28x28) and their labels. */
 export interface Split {
+  /** Number of images (and labels). */
   count: number;
+  /** `count * 784` grey levels, 0 to 255, one 28x28 image after another. */
   pixels: Uint8Array;
+  /** The digit (0-9) of each image. */
   labels: Uint8Array;
 }
 
 /** The loaded data set with its provenance. */
 export interface Mnist {
+  /** The training split (60,000 images in full MNIST, fewer with a subset). */
   train: Split;
+  /** The test split (10,000 images in full MNIST), used for validation. */
   test: Split;
   /** Directory the files came from. */
   source: string;
@@ -173,10 +179,15 @@ export function gatherOneHot(
 
 /** A batch: normalised images (NHWC, 28x28x1), one-hot labels and the raw labels. */
 export interface Batch {
+  /** Number of images in the batch. */
   size: number;
+  /** `size * 784` normalised pixels ((x / 255 - mean) / std), NHWC with H = W = 28, C = 1. */
   images: Float32Array;
+  /** `size * 10` one-hot targets: 1 at each image's digit, 0 elsewhere. */
   oneHot: Float32Array;
+  /** The digit (0-9) of each image. */
   labels: Uint8Array;
+  /** Index of each image in its split. */
   indices: Uint32Array;
 }
 

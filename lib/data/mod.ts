@@ -23,3 +23,6 @@ export {
 export { Rng } from "./rng.ts";
 export type { Batch, LoadOptions } from "./mnist.ts";
 export type { IdxImages } from "./idx.ts";
+
+// Types from other folders that appear in this folder's signatures, so its docs are complete.
+export type { DatasetFile } from "../record/mod.ts";

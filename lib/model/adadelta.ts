@@ -8,12 +8,15 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
+import type { Tensor, Variable } from "./tf_types.ts";
 import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import { adadeltaUpdate } from "../blas/mod.ts";
 
 /** The running averages of one variable, on CPU backends (in SharedArrayBuffers). */
 export interface FlatState {
+  /** Running average of the squared gradients, one per element of the variable. */
   squareAvg: Float32Array;
+  /** Running average of the squared updates, one per element of the variable. */
   accDelta: Float32Array;
 }
 
@@ -21,13 +24,15 @@ export interface FlatState {
 export class Adadelta {
   /** Learning rate applied to the next update. */
   learningRate: number;
+  /** Decay of the running averages (PyTorch's `rho`, 0.9 by default). */
   readonly rho: number;
+  /** Added inside the square roots so that no update divides by zero (PyTorch's `eps`). */
   readonly eps: number;
   /** Use the fused in-place update when the backend keeps Float32Arrays (cpu, blas). */
   fused = true;
-  #squareAvg = new Map<tf.Variable, tf.Variable>();
-  #accDelta = new Map<tf.Variable, tf.Variable>();
-  #flat = new Map<tf.Variable, FlatState>();
+  #squareAvg = new Map<Variable, Variable>();
+  #accDelta = new Map<Variable, Variable>();
+  #flat = new Map<Variable, FlatState>();
 
   /** Creates the optimizer; defaults are PyTorch's (rho 0.9, eps 1e-6). */
   constructor(lr: number, rho = 0.9, eps = 1e-6) {
@@ -36,7 +41,7 @@ export class Adadelta {
     this.eps = eps;
   }
 
-  #state(map: Map<tf.Variable, tf.Variable>, v: tf.Variable): tf.Variable {
+  #state(map: Map<Variable, Variable>, v: Variable): Variable {
     let s = map.get(v);
     if (!s) {
       s = tf.variable(tf.zerosLike(v), false);
@@ -46,7 +51,7 @@ export class Adadelta {
   }
 
   /** Applies one update to each variable from its gradient (same order). */
-  applyGradients(vars: tf.Variable[], grads: tf.Tensor[]): void {
+  applyGradients(vars: Variable[], grads: Tensor[]): void {
     const backend = tf.backend();
     if (this.fused && backend instanceof MathBackendCPU && this.#squareAvg.size === 0) {
       this.#applyFused(backend, vars, grads);
@@ -59,7 +64,7 @@ export class Adadelta {
    * Applies one update to each variable from its gradient given as a flat Float32Array (same
    * order); needs the variables on a CPU backend (cpu, blas) and the fused update.
    */
-  applyArrays(vars: tf.Variable[], grads: Float32Array[]): void {
+  applyArrays(vars: Variable[], grads: Float32Array[]): void {
     const backend = tf.backend();
     if (!(backend instanceof MathBackendCPU) || !this.fused || this.#squareAvg.size > 0) {
       throw new Error("Adadelta.applyArrays: needs the fused update on a CPU backend");
@@ -71,7 +76,7 @@ export class Adadelta {
    * The fused update's state of `v` (zeros at first), in SharedArrayBuffers so that another
    * thread can update part of it (the fused training step does).
    */
-  flatState(v: tf.Variable): FlatState {
+  flatState(v: Variable): FlatState {
     let state = this.#flat.get(v);
     if (!state) {
       const zeros = () => new Float32Array(new SharedArrayBuffer(4 * v.size));
@@ -87,7 +92,7 @@ export class Adadelta {
    * @param vars the variables, in a fixed order
    * @returns one state per variable, same order
    */
-  getState(vars: tf.Variable[]): FlatState[] {
+  getState(vars: Variable[]): FlatState[] {
     return vars.map((v) => {
       const flat = this.#flat.get(v);
       if (flat) return { squareAvg: flat.squareAvg.slice(), accDelta: flat.accDelta.slice() };
@@ -105,7 +110,7 @@ export class Adadelta {
    * @param vars the variables, same order as `states`
    * @param states one state per variable, each array of the variable's size
    */
-  setState(vars: tf.Variable[], states: FlatState[]): void {
+  setState(vars: Variable[], states: FlatState[]): void {
     const flat = this.fused && tf.backend() instanceof MathBackendCPU;
     vars.forEach((v, i) => {
       const { squareAvg, accDelta } = states[i];
@@ -127,7 +132,7 @@ export class Adadelta {
     });
   }
 
-  #applyFused(backend: MathBackendCPU, vars: tf.Variable[], grads: tf.Tensor[]): void {
+  #applyFused(backend: MathBackendCPU, vars: Variable[], grads: Tensor[]): void {
     vars.forEach((v, i) => {
       const g = grads[i];
       if (g.dtype !== "float32" || g.size !== v.size) {
@@ -140,7 +145,7 @@ export class Adadelta {
     });
   }
 
-  #updateFlat(backend: MathBackendCPU, v: tf.Variable, grad: Float32Array): void {
+  #updateFlat(backend: MathBackendCPU, v: Variable, grad: Float32Array): void {
     const { rho, eps } = this;
     const lr = this.learningRate;
     if (v.dtype !== "float32" || grad.length !== v.size) {
@@ -158,7 +163,7 @@ export class Adadelta {
     }
   }
 
-  #applyOps(vars: tf.Variable[], grads: tf.Tensor[]): void {
+  #applyOps(vars: Variable[], grads: Tensor[]): void {
     const { rho, eps } = this;
     const lr = this.learningRate;
     tf.tidy(() => {

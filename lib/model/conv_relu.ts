@@ -7,11 +7,14 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
+import type { Tensor1D, Tensor4D } from "./tf_types.ts";
 import { BLAS_RELU_BIAS_GRAD } from "../blas/mod.ts";
 
 /** Geometry of a {@link conv2dBiasRelu} call. */
 export interface ConvGeometry {
+  /** Step between filter positions, rows then columns. */
   strides: [number, number];
+  /** `valid`: no padding; `same`: zero padding so that the output has the input's size at stride 1. */
   pad: "valid" | "same";
 }
 
@@ -27,51 +30,51 @@ function runKernel(name: string, inputs: tf.NamedTensorMap, attrs: object = {}) 
  * false, x gets no gradient (for a model's input: nothing trains it), saving a convolution.
  */
 export function conv2dBiasRelu(
-  x: tf.Tensor4D,
-  filter: tf.Tensor4D,
-  bias: tf.Tensor1D,
+  x: Tensor4D,
+  filter: Tensor4D,
+  bias: Tensor1D,
   geometry: ConvGeometry,
   inputGradient = true,
-): tf.Tensor4D {
+): Tensor4D {
   const attrs = { strides: geometry.strides, pad: geometry.pad, dataFormat: "NHWC" };
-  const forward = (xs: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
+  const forward = (xs: Tensor4D, w: Tensor4D, b: Tensor1D, save: tf.GradSaveFunc) => {
     const y = runKernel(
       "FusedConv2D",
       { x: xs, filter: w, bias: b },
       { ...attrs, dilations: [1, 1], activation: "relu" },
-    ) as tf.Tensor4D;
+    ) as Tensor4D;
     save([xs, w, y]);
-    const gradFunc = (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
-      const [sx, sw, sy] = saved as tf.Tensor4D[];
+    const gradFunc = (dy: Tensor4D, saved: tf.Tensor[]) => {
+      const [sx, sw, sy] = saved as Tensor4D[];
       const [dz, db] = runKernel(BLAS_RELU_BIAS_GRAD, { dy, y: sy }) as unknown as [
-        tf.Tensor4D,
-        tf.Tensor1D,
+        Tensor4D,
+        Tensor1D,
       ];
       const dw = runKernel("Conv2DBackpropFilter", { x: sx, dy: dz }, {
         ...attrs,
         filterShape: sw.shape,
-      }) as tf.Tensor4D;
+      }) as Tensor4D;
       if (!inputGradient) return [dw, db];
       const dx = runKernel("Conv2DBackpropInput", { dy: dz, filter: sw }, {
         ...attrs,
         inputShape: sx.shape,
-      }) as tf.Tensor4D;
+      }) as Tensor4D;
       return [dx, dw, db];
     };
     return { value: y, gradFunc };
   };
   if (inputGradient) {
     const f = tf.customGrad(
-      ((xs: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, save: tf.GradSaveFunc) =>
+      ((xs: Tensor4D, w: Tensor4D, b: Tensor1D, save: tf.GradSaveFunc) =>
         forward(xs, w, b, save)) as unknown as CustomGradientFunc,
     );
-    return f(x, filter, bias) as tf.Tensor4D;
+    return f(x, filter, bias) as Tensor4D;
   }
   const f = tf.customGrad(
-    ((w: tf.Tensor4D, b: tf.Tensor1D, save: tf.GradSaveFunc) =>
+    ((w: Tensor4D, b: Tensor1D, save: tf.GradSaveFunc) =>
       forward(x, w, b, save)) as unknown as CustomGradientFunc,
   );
-  return f(filter, bias) as tf.Tensor4D;
+  return f(filter, bias) as Tensor4D;
 }
 
 /** The fields of tfjs' Conv2D layer that the fused path reads. */
@@ -124,11 +127,11 @@ export class FusedReluConv2D extends Conv2DBase {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: tf.serialization.ConfigDict) {
     if (!this.#fusable()) return super.call(inputs, kwargs);
     const self = this as unknown as ConvLayerFields;
-    const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
+    const x = (Array.isArray(inputs) ? inputs[0] : inputs) as Tensor4D;
     return conv2dBiasRelu(
       x,
-      self.kernel.read() as tf.Tensor4D,
-      self.bias!.read() as tf.Tensor1D,
+      self.kernel.read() as Tensor4D,
+      self.bias!.read() as Tensor1D,
       {
         strides: [self.strides[0], self.strides[1]],
         pad: self.padding as "valid" | "same",

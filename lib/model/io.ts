@@ -5,13 +5,14 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
+import type { LayersModel } from "./tf_types.ts";
 
 /**
  * Writes `model.json` and `weights.bin` into `dir` (created if needed), both or neither: each
  * goes to a temporary file first, and only when both are complete are they renamed into place.
  * On failure the temporary files are removed and the error is thrown.
  */
-export async function saveModel(model: tf.LayersModel, dir: string): Promise<void> {
+export async function saveModel(model: LayersModel, dir: string): Promise<void> {
   await Deno.mkdir(dir, { recursive: true });
   await model.save(tf.io.withSaveHandler(async (artifacts) => {
     const weights = new Uint8Array(artifacts.weightData as ArrayBuffer);
@@ -43,7 +44,7 @@ export async function saveModel(model: tf.LayersModel, dir: string): Promise<voi
  * @param dir the directory holding `model.json` and its weight files
  * @returns the model, weights loaded
  */
-export async function loadModel(dir: string): Promise<tf.LayersModel> {
+export async function loadModel(dir: string): Promise<LayersModel> {
   const json = JSON.parse(await Deno.readTextFile(`${dir}/model.json`));
   const manifest = json.weightsManifest as {
     paths: string[];

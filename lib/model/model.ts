@@ -5,6 +5,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
+import type { LayersModel, Sequential, Variable } from "./tf_types.ts";
 import { Rng } from "../data/mod.ts";
 import { SeededDropout } from "./dropout.ts";
 import { FusedReluConv2D } from "./conv_relu.ts";
@@ -24,7 +25,7 @@ function pytorchUniform(fanIn: number, rng: Rng) {
  * Builds the reference model: Conv(32,3x3)+ReLU, Conv(64,3x3)+ReLU, MaxPool 2x2,
  * Dropout .25, Flatten, Dense 128+ReLU, Dropout .5, Dense 10, log-softmax. NHWC input.
  */
-export function createModel(seed: number): tf.Sequential {
+export function createModel(seed: number): Sequential {
   const rng = new Rng(seed);
   const init = (fanIn: number) => ({
     kernelInitializer: pytorchUniform(fanIn, rng),
@@ -60,7 +61,7 @@ export function createModel(seed: number): tf.Sequential {
 }
 
 /** The dropout layers of a model, whose seeds {@link reseedDropout} sets before each step. */
-function dropoutLayers(model: tf.LayersModel): { seed?: number }[] {
+function dropoutLayers(model: LayersModel): { seed?: number }[] {
   return model.layers.filter((l) => l.getClassName() === "Dropout") as unknown as {
     seed?: number;
   }[];
@@ -70,16 +71,16 @@ function dropoutLayers(model: tf.LayersModel): { seed?: number }[] {
  * Gives every dropout layer a fresh seed drawn from `rng`, so masks differ from step to step
  * yet repeat exactly for the same trial seed.
  */
-export function reseedDropout(model: tf.LayersModel, rng: Rng): void {
+export function reseedDropout(model: LayersModel, rng: Rng): void {
   for (const layer of dropoutLayers(model)) layer.seed = rng.nextUint32();
 }
 
 /** Removes the per-step dropout seeds (before saving, so the saved config is clean). */
-export function clearDropoutSeeds(model: tf.LayersModel): void {
+export function clearDropoutSeeds(model: LayersModel): void {
   for (const layer of dropoutLayers(model)) layer.seed = undefined;
 }
 
 /** The model's trainable variables, in layer order. */
-export function trainableVariables(model: tf.LayersModel): tf.Variable[] {
-  return model.trainableWeights.map((w) => w.read() as tf.Variable);
+export function trainableVariables(model: LayersModel): Variable[] {
+  return model.trainableWeights.map((w) => w.read() as Variable);
 }

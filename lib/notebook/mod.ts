@@ -5,3 +5,9 @@
  */
 
 export * from "./notebook.ts";
+
+// Types from other folders that appear in this folder's signatures, so its docs are complete.
+export type { DatasetFile, EpochMetrics } from "../record/mod.ts";
+export type { Split } from "../data/mod.ts";
+export type { LayersModel } from "../model/mod.ts";
+export type { Chart, Report, VegaLiteSpec } from "../report/mod.ts";

@@ -8,6 +8,7 @@
 
 import { deflateSync } from "node:zlib";
 import * as tf from "@tensorflow/tfjs";
+import type { LayersModel, Tensor } from "../model/mod.ts";
 import { IMAGE_SIZE, NUM_CLASSES, orderedBatches, type Split } from "../data/mod.ts";
 import {
   CHART_CONFIG,
@@ -156,12 +157,19 @@ export interface GridOptions {
 
 /** A grid of digits as gray pixels (ink dark on white), with room for a caption per cell. */
 export interface DigitSheet {
+  /** `width * height` grey levels, row after row: 0 is ink, 255 is paper. */
   pixels: Uint8Array;
+  /** Width of the whole sheet in pixels. */
   width: number;
+  /** Height of the whole sheet in pixels. */
   height: number;
+  /** Width of one cell (a digit and its margins) in pixels. */
   cellWidth: number;
+  /** Height of one cell (a digit, its margins and its caption band) in pixels. */
   cellHeight: number;
+  /** Cells per row. */
   columns: number;
+  /** Rows of cells. */
   rows: number;
 }
 
@@ -212,7 +220,9 @@ function escapeXml(s: string): string {
 
 /** A caption under a digit; `color` defaults to dark gray. */
 export interface Caption {
+  /** The caption, one short line. */
   text: string;
+  /** Its colour, any SVG colour (`#c00`, `green`); dark gray when absent. */
   color?: string;
 }
 
@@ -276,7 +286,7 @@ export function firstOfEachClass(split: Split, perClass: number): number[] {
 
 /** The predicted class of every image of `split` (argmax of the model's output, no dropout). */
 export function predictLabels(
-  model: tf.LayersModel,
+  model: LayersModel,
   split: Split,
   batchSize = 1000,
 ): Uint8Array {
@@ -285,7 +295,7 @@ export function predictLabels(
   for (const b of orderedBatches(split, batchSize)) {
     const scores = tf.tidy(() => {
       const x = tf.tensor4d(b.images, [b.size, 28, 28, 1]);
-      return (model.apply(x, { training: false }) as tf.Tensor).dataSync() as Float32Array;
+      return (model.apply(x, { training: false }) as Tensor).dataSync() as Float32Array;
     });
     for (let i = 0; i < b.size; i++) {
       let best = 0;
@@ -392,7 +402,9 @@ export function labelDistributionChart(
 export interface LossPoint {
   /** Epoch progress, e.g. 1.5 = half way through epoch 2. */
   epoch: number;
+  /** Mean negative log-likelihood at that point (nats per image). */
   loss: number;
+  /** Which curve the point belongs to. */
   series: "training (running mean)" | "validation";
 }
 
@@ -614,7 +626,9 @@ export type ReportBlock =
 
 /** One `## ` section of the report (the text before the first heading has heading ""). */
 export interface ReportSection {
+  /** The section's heading without its `## ` ("" for the text before the first heading). */
   heading: string;
+  /** The section's paragraphs, tables and charts, in order. */
   blocks: ReportBlock[];
 }
 

@@ -17,6 +17,7 @@ const SUPERSAMPLE = 4;
 
 /** A picture with nothing on it to classify; the message is one line. */
 export class BlankImageError extends Error {
+  /** The error's class name, as printed before the message. */
   override name = "BlankImageError";
 }
 

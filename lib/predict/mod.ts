@@ -13,3 +13,6 @@ export {
   type Prediction,
   predictionLine,
 } from "./predict.ts";
+
+// Types from other folders that appear in this folder's signatures, so its docs are complete.
+export type { LayersModel } from "../model/mod.ts";

@@ -9,13 +9,17 @@ import { inflateSync } from "node:zlib";
 
 /** A greyscale image: `width * height` values in [0, 255], row by row. */
 export interface GreyImage {
+  /** Width in pixels. */
   width: number;
+  /** Height in pixels. */
   height: number;
+  /** `width * height` grey levels in [0, 255], row after row from the top left. */
   pixels: Float32Array;
 }
 
 /** A file that is not a PNG this decoder reads; the message is one line. */
 export class PngError extends Error {
+  /** The error's class name, as printed before the message. */
   override name = "PngError";
 }
 

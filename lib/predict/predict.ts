@@ -6,11 +6,13 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
+import type { LayersModel, Tensor } from "../model/mod.ts";
 import { MNIST_MEAN, MNIST_STD, NUM_CLASSES } from "../data/mod.ts";
 import { createModel, loadModel } from "../model/mod.ts";
 
 /** A model directory that cannot be loaded; the message is one line. */
 export class ModelDirError extends Error {
+  /** The error's class name, as printed before the message. */
   override name = "ModelDirError";
 }
 
@@ -22,8 +24,8 @@ export class ModelDirError extends Error {
  * @returns the model, ready to evaluate
  * @throws ModelDirError when the files are missing or not a tfjs layers model
  */
-export async function loadServingModel(dir: string): Promise<tf.LayersModel> {
-  let loaded: tf.LayersModel;
+export async function loadServingModel(dir: string): Promise<LayersModel> {
+  let loaded: LayersModel;
   try {
     loaded = await loadModel(dir);
   } catch (err) {
@@ -46,7 +48,9 @@ export async function loadServingModel(dir: string): Promise<tf.LayersModel> {
 
 /** The predicted digit and the probability of each class. */
 export interface Prediction {
+  /** The most probable digit, 0 to 9. */
   digit: number;
+  /** The probability of each digit, indexed by digit; they sum to 1. */
   probabilities: number[];
 }
 
@@ -56,14 +60,14 @@ export interface Prediction {
  * @param images one array per image
  * @returns one prediction per image
  */
-export function classify(model: tf.LayersModel, images: Float32Array[]): Prediction[] {
+export function classify(model: LayersModel, images: Float32Array[]): Prediction[] {
   if (images.length === 0) return [];
   const logp = tf.tidy(() => {
     const x = new Float32Array(images.length * 784);
     images.forEach((img, i) => {
       for (let j = 0; j < 784; j++) x[i * 784 + j] = (img[j] / 255 - MNIST_MEAN) / MNIST_STD;
     });
-    return (model.predict(tf.tensor4d(x, [images.length, 28, 28, 1])) as tf.Tensor).dataSync();
+    return (model.predict(tf.tensor4d(x, [images.length, 28, 28, 1])) as Tensor).dataSync();
   });
   return images.map((_, i) => {
     const probabilities = Array.from(

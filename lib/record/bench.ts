@@ -77,6 +77,7 @@ export interface BenchRecord {
 export interface MachineLoad {
   /** 1, 5 and 15 minute load averages. */
   loadAverage: number[];
+  /** Logical cores of the machine. */
   cores: number;
   /** CPU used by other processes over the sample, in cores (1.0 = one core busy). */
   otherCores: number;
@@ -121,7 +122,9 @@ export interface EpochRuns {
 export interface BenchFloor {
   /** Median GFLOP/s of a square sgemm of `size`, on `threads` BLAS threads. */
   sgemmGflops: number;
+  /** Rows (= columns = inner size) of the square matrices multiplied. */
   size: number;
+  /** BLAS threads the product ran on. */
   threads: number;
   /** Per batch size: the step's GFLOP (direct convolution) and GFLOP / sgemmGflops in ms. */
   steps: { batchSize: number; gflop: number; ms: number }[];

@@ -15,9 +15,13 @@ const DATA_KEYS: readonly (keyof TrialArgs)[] = ["limitTrain", "limitTest", "dat
 
 /** One trial in a grid's table. */
 export interface GridTrial {
+  /** The trial's id (its record's file stem). */
   id: string;
+  /** The trial's random seed. */
   seed: number;
+  /** Final validation loss (mean negative log-likelihood over the test split). */
   valLoss: number;
+  /** Final validation accuracy, 0 to 1. */
   valAcc: number;
   /** Summed epoch times, seconds. */
   time: number;
@@ -29,6 +33,7 @@ export interface SeedGroup {
   params: Partial<Record<keyof TrialArgs, TrialArgs[keyof TrialArgs]>>;
   /** Its trials, by seed ascending. */
   trials: GridTrial[];
+  /** Mean over the seeds of validation loss, validation accuracy (0 to 1) and total time (s). */
   mean: { valLoss: number; valAcc: number; time: number };
   /** Sample standard deviation (n - 1); null with one seed. */
   std: { valLoss: number; valAcc: number; time: number } | null;
@@ -42,6 +47,7 @@ export interface Grid {
   varied: (keyof TrialArgs)[];
   /** Whether some setting ran with more than one seed. */
   seeds: boolean;
+  /** The grid's settings, one per row, in the order of the grid's parameters. */
   groups: SeedGroup[];
 }
 

@@ -6,7 +6,14 @@
 
 export { CHART_CONFIG, CHART_FONT, CHART_SCHEMA, type VegaLiteSpec } from "./charts.ts";
 export { compileSpec, renderSvg, svgToPng, textRenders } from "./render.ts";
-export { findGrids, type Grid, tableCsv, tableJson } from "./grids.ts";
+export {
+  findGrids,
+  type Grid,
+  type GridTrial,
+  type SeedGroup,
+  tableCsv,
+  tableJson,
+} from "./grids.ts";
 export {
   buildReport,
   duplicateCells,
@@ -17,3 +24,23 @@ export {
   writeReport,
 } from "./report.ts";
 export type { Chart, LoadedRecord, ReportOptions, ReportPaths, ResultsInput } from "./report.ts";
+
+// Types from other folders that appear in this folder's signatures, so its docs are complete.
+export { BACKENDS } from "../record/mod.ts";
+export type {
+  BackendName,
+  BenchEntry,
+  BenchFloor,
+  BenchRecord,
+  BenchStep,
+  DatasetFile,
+  DatasetInfo,
+  Environment,
+  EpochMetrics,
+  EpochRuns,
+  MachineLoad,
+  TrialArgs,
+  TrialRecord,
+  TrialStatus,
+  TrialTotals,
+} from "../record/mod.ts";

@@ -55,7 +55,9 @@ import { mdText, resultTable, table } from "../markdown.ts";
 
 /** A trial record and the file it came from. */
 export interface LoadedRecord {
+  /** Path of the record file as given (relative to the results folder when listed from it). */
   path: string;
+  /** The record, validated. */
   record: TrialRecord;
 }
 
@@ -85,14 +87,19 @@ export interface ReportOptions {
 
 /** One chart of the report: its file stem, its caption and its Vega-Lite spec. */
 export interface Chart {
+  /** File stem of the chart (`NAME.vl.json`, `NAME.svg`, `NAME.png`). */
   name: string;
+  /** Caption, shown above the chart. */
   title: string;
+  /** The chart as a Vega-Lite spec, data inline. */
   spec: VegaLiteSpec;
 }
 
 /** The report: Markdown text and the charts it links. */
 export interface Report {
+  /** The report's Markdown, with links to the charts. */
   markdown: string;
+  /** The charts the Markdown links, in order. */
   charts: Chart[];
 }
 
@@ -835,6 +842,7 @@ export interface ReportPaths {
   out: string;
   /** The folder of `NAME.vl.json`, `NAME.svg` and `NAME.png`. */
   chartsDir: string;
+  /** Also render each chart to PNG (the SVG is always written). */
   png: boolean;
 }
 

@@ -33,13 +33,19 @@ export const RUNNER_NAMES = ["auto", "docker", "local", "swarm", "kubernetes"] a
 export interface SweepCommandOptions {
   /** Repository root. */
   root: string;
+  /** Presets named by `--preset`, in order (their trials are planned together). */
   presets: string[];
+  /** `--grid` values as typed, one `key=v1,v2` per flag. */
   grid: string[];
+  /** `--runner`: one of {@link RUNNER_NAMES}. */
   runner: string;
   /** `--jobs` as typed; null for the runner's default (1; swarm: what the nodes hold). */
   jobs: string | null;
+  /** `--results`: the folder of the records. */
   results: string;
+  /** Print the plan and run nothing. */
   dryRun: boolean;
+  /** Run every trial again, even those with an `ok` record. */
   force: boolean;
   /** Count an `ok` record as done wherever it ran (else only one from the same runner, image). */
   reuseAny: boolean;
@@ -53,6 +59,7 @@ export interface SweepCommandOptions {
   saveModel: boolean;
   /** `--cpus` per container; null for the CPUs of its slot (all of them with one job). */
   cpus: string | null;
+  /** `--memory` per container, as `docker run --memory` takes it (`4g`). */
   memory: string;
   /** `--user` of containers; null for the caller's uid:gid. */
   user: string | null;

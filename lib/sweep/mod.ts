@@ -10,4 +10,4 @@ export { dockerAvailable } from "./docker.ts";
 export { buildImage, imageId, imageInputs, imageTag, pushImage } from "./image.ts";
 export { planArgv } from "./plan_index.ts";
 export type { Printer, SweepCommandOptions } from "./command.ts";
-export type { LineSink } from "./process.ts";
+export type { LineSink, Stream } from "./process.ts";

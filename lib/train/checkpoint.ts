@@ -22,11 +22,13 @@ const MAGIC = "MCK1";
 
 /** What a checkpoint belongs to: a trial's arguments, data and math setup. */
 export interface CheckpointIdentity {
+  /** The trial's arguments (a checkpoint resumes only the same trial). */
   args: TrialArgs;
   /** SHA-256 of each IDX file read. */
   data: DatasetFile[];
   /** Backend actually used and its threads (they change the numbers' last bits). */
   backend: string;
+  /** Math threads the backend used. */
   threads: number;
 }
 
@@ -34,21 +36,27 @@ export interface CheckpointIdentity {
 export interface Resume {
   /** Epochs already done when it resumed. */
   afterEpoch: number;
+  /** When it resumed, ISO 8601 UTC. */
   at: string;
 }
 
 /** The header of a checkpoint, beside the arrays. */
 export interface CheckpointHeader {
+  /** Version of the checkpoint format; a reader refuses any other. */
   version: 1;
   /** SHA-256 (hex) of the identity's canonical JSON. */
   fingerprint: string;
+  /** What the checkpoint belongs to, as hashed into `fingerprint`. */
   identity: CheckpointIdentity;
   /** When the trial first started. */
   startedAt: string;
   /** Earlier resumes of this trial, oldest first. */
   resumes: Resume[];
+  /** The finished epochs' metrics, as measured then. */
   epochs: TrainState["epochs"];
+  /** Learning rate of the next epoch (StepLR's position). */
   lr: number;
+  /** State of the generator behind shuffling and every dropout mask. */
   rngState: number;
   /** Length of each array that follows: weights, then squareAvg and accDelta per variable. */
   arrays: number[];
@@ -56,12 +64,15 @@ export interface CheckpointHeader {
 
 /** A checkpoint read back. */
 export interface Checkpoint {
+  /** The header as written (identity, resumes, layout of the arrays). */
   header: CheckpointHeader;
+  /** The training state to resume from: weights, optimizer averages, rng, learning rate. */
   state: TrainState;
 }
 
 /** A checkpoint that cannot be used; the message is one line naming the file. */
 export class CheckpointError extends Error {
+  /** The error's class name, as printed before the message. */
   override name = "CheckpointError";
 }
 

@@ -10,12 +10,14 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
+import type { LayersModel, Variable } from "../model/mod.ts";
 import { backend_util } from "@tensorflow/tfjs-core";
 import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import {
   blasThreads,
   buildContext,
   type Context,
+  type ConvInfo,
   FusedHelper,
   type Layout,
   Phase,
@@ -23,27 +25,32 @@ import {
   setThreads,
   weightsPhase,
 } from "../blas/mod.ts";
-import { type Adadelta, SeededDropout } from "../model/mod.ts";
-
-type ConvInfo = backend_util.Conv2DInfo;
+import { type Adadelta, isSeededDropout, type SeededDropoutLayer } from "../model/mod.ts";
 
 /** A convolution (stride 1, unpadded, bias, ReLU) of a fused plan. */
-interface ConvStage {
-  kernel: tf.Variable;
-  bias: tf.Variable;
+export interface ConvStage {
+  /** The filter, HWIO (height, width, input channels, output channels). */
+  kernel: Variable;
+  /** One bias per output channel. */
+  bias: Variable;
   /** Geometry for one image (the kernels offset by image). */
   info: ConvInfo;
 }
 
 /** A dense layer of a fused plan, with the dropout that follows it, if any. */
-interface DenseStage {
-  kernel: tf.Variable;
-  bias: tf.Variable;
+export interface DenseStage {
+  /** The weights, `inputs` x `units`, row-major. */
+  kernel: Variable;
+  /** One bias per unit. */
+  bias: Variable;
+  /** Inputs of the layer (units of the layer before, or the flattened pool). */
   inputs: number;
+  /** Output units of the layer. */
   units: number;
   /** ReLU for hidden layers; the last layer is log-softmax. */
   relu: boolean;
-  dropout: SeededDropout | null;
+  /** The dropout layer right after this one, or null. */
+  dropout: SeededDropoutLayer | null;
 }
 
 /** What {@link planFusedStep} found in a model. */
@@ -54,7 +61,9 @@ export interface FusedPlan {
   convs: ConvStage[];
   /** Pooled height and width. */
   pooled: [number, number];
-  poolDropout: SeededDropout | null;
+  /** The dropout layer right after the pool, or null. */
+  poolDropout: SeededDropoutLayer | null;
+  /** The dense layers, input to output. */
   dense: DenseStage[];
 }
 
@@ -62,10 +71,10 @@ function same(a: unknown, b: number[]): boolean {
   return Array.isArray(a) && a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
-function weightsOf(layer: tf.layers.Layer): [tf.Variable, tf.Variable] | null {
+function weightsOf(layer: tf.layers.Layer): [Variable, Variable] | null {
   const w = layer.trainableWeights;
   if (!layer.trainable || w.length !== 2) return null;
-  return [w[0].read() as tf.Variable, w[1].read() as tf.Variable];
+  return [w[0].read() as Variable, w[1].read() as Variable];
 }
 
 /**
@@ -74,7 +83,7 @@ function weightsOf(layer: tf.layers.Layer): [tf.Variable, tf.Variable] | null {
  * Dense layers (ReLU with bias, each optionally followed by SeededDropout) ending in a Dense
  * with log-softmax; channels last throughout. Returns the plan, or why it does not match.
  */
-export function planFusedStep(model: tf.LayersModel): FusedPlan | string {
+export function planFusedStep(model: LayersModel): FusedPlan | string {
   if (!(model instanceof tf.Sequential)) return "not a Sequential model";
   const layers = model.layers;
   const inShape = model.inputs[0].shape;
@@ -114,10 +123,10 @@ export function planFusedStep(model: tf.LayersModel): FusedPlan | string {
     return "the convolutions must feed a 2x2, stride 2, valid MaxPooling2D";
   }
   const pooled: [number, number] = [Math.floor(h / 2), Math.floor(w / 2)];
-  const dropoutAt = (k: number): SeededDropout | null | string => {
+  const dropoutAt = (k: number): SeededDropoutLayer | null | string => {
     const l = layers[k];
     if (l?.getClassName() !== "Dropout") return null;
-    return l instanceof SeededDropout ? l : `${l.name}: only SeededDropout is fused`;
+    return isSeededDropout(l) ? l : `${l.name}: only SeededDropout is fused`;
   };
   const poolDropout = dropoutAt(i);
   if (typeof poolDropout === "string") return poolDropout;
@@ -155,6 +164,7 @@ export function planFusedStep(model: tf.LayersModel): FusedPlan | string {
 export interface FusedStepResult {
   /** Mean NLL over the batch. */
   loss: number;
+  /** Images of the batch whose most probable class is their label. */
   correct: number;
 }
 
@@ -179,7 +189,7 @@ function layoutOf(plan: FusedPlan, capacity: number): Layout {
 const EVAL_PIECE = 128;
 
 /** The dropout seed of the next step (random when the caller set none, as in the layer). */
-function dropoutSeed(layer: SeededDropout): number {
+function dropoutSeed(layer: SeededDropoutLayer): number {
   return layer.seed ?? Math.floor(Math.random() * 4294967296);
 }
 
@@ -190,9 +200,10 @@ function dropoutSeed(layer: SeededDropout): number {
  * runs single-threaded inside each. The variables' values move into SharedArrayBuffers.
  */
 export class FusedStep {
+  /** The model's layers as the fused kernels run them. */
   readonly plan: FusedPlan;
   /** The trainable variables, kernel then bias per layer (convolutions first). */
-  readonly vars: tf.Variable[];
+  readonly vars: Variable[];
   /** Threads for a step: 2 uses a helper thread, 1 runs both halves here (same results). */
   threads: number;
   /** When set, time spent per phase accumulates here (ms, by label). */
@@ -389,7 +400,7 @@ export class FusedStep {
     ctx.images.set(images);
     ctx.labels.set(labels);
     const seeds = [plan.poolDropout, ...plan.dense.map((d) => d.dropout)]
-      .filter((d): d is SeededDropout => d !== null)
+      .filter((d): d is SeededDropoutLayer => d !== null)
       .map(dropoutSeed);
     // The dz grid holds the last step's scatter: the threads clear their own images when
     // the halves are the same as then, else it is cleared here.
@@ -447,10 +458,10 @@ export class FusedStep {
   }
 }
 
-const cache = new WeakMap<tf.LayersModel, FusedStep | null>();
+const cache = new WeakMap<LayersModel, FusedStep | null>();
 
 /** The fused step for `model`, or null when {@link planFusedStep} does not cover it (cached). */
-export function fusedStepFor(model: tf.LayersModel): FusedStep | null {
+export function fusedStepFor(model: LayersModel): FusedStep | null {
   if (!cache.has(model)) {
     const plan = planFusedStep(model);
     cache.set(model, typeof plan === "string" ? null : new FusedStep(plan));

@@ -2,7 +2,13 @@ import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { setupBackend } from "../blas/mod.ts";
 import { FusedStep, planFusedStep } from "./fused_step.ts";
-import { Adadelta, createModel, SeededDropout, trainableVariables } from "../model/mod.ts";
+import {
+  Adadelta,
+  createModel,
+  isSeededDropout,
+  seededDropout,
+  trainableVariables,
+} from "../model/mod.ts";
 import { nllLoss, tapeTrainStep } from "./step.ts";
 
 await setupBackend("blas", { threads: 2 });
@@ -38,10 +44,10 @@ const oddModel: Build = () =>
       conv(4, [3, 2], [10, 11, 2]),
       conv(5, [2, 3]),
       pool(),
-      new SeededDropout({ rate: 0.3 }),
+      seededDropout({ rate: 0.3 }),
       tf.layers.flatten(),
       dense(7, "relu"),
-      new SeededDropout({ rate: 0.5 }),
+      seededDropout({ rate: 0.5 }),
       dense(6, "relu"),
       dense(3, "logSoftmax"),
     ],
@@ -77,7 +83,7 @@ function setWeights(model: tf.LayersModel, seed: number) {
 
 function seedDropout(model: tf.LayersModel, seed: number) {
   model.layers.forEach((l, i) => {
-    if (l instanceof SeededDropout) l.seed = seed + i;
+    if (isSeededDropout(l)) l.seed = seed + i;
   });
 }
 

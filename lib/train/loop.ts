@@ -6,6 +6,7 @@
 
 import { setImmediate } from "node:timers";
 import * as tf from "@tensorflow/tfjs";
+import type { LayersModel, Variable } from "../model/mod.ts";
 import { Adadelta, type FlatState, reseedDropout, trainableVariables } from "../model/mod.ts";
 import { batchCount, type Mnist, orderedBatches, Rng, shuffledBatches } from "../data/mod.ts";
 import type { EpochMetrics, TrialArgs } from "../record/mod.ts";
@@ -38,8 +39,11 @@ export interface TrainState {
 
 /** Progress within an epoch, reported after every training batch. */
 export interface BatchProgress {
+  /** The epoch running, from 1. */
   epoch: number;
+  /** Batches finished in this epoch, from 1. */
   batch: number;
+  /** Batches in the epoch. */
   batches: number;
   /** Mean training loss so far in this epoch. */
   runningLoss: number;
@@ -49,7 +53,9 @@ export interface BatchProgress {
 
 /** Callbacks of {@link train}; all optional. */
 export interface TrainCallbacks {
+  /** Called after every training batch. */
   onBatch?: (p: BatchProgress) => void;
+  /** Called after every epoch, once its validation pass is done. */
   onEpoch?: (m: EpochMetrics) => void;
   /** Called (and awaited) after every epoch, before `onEpoch`, with the state to continue from. */
   onState?: (state: TrainState) => Promise<void>;
@@ -59,8 +65,11 @@ export interface TrainCallbacks {
 
 /** How the loop ended and what it measured. */
 export interface TrainOutcome {
+  /** `ok` after the last epoch, `diverged` at a non-finite or runaway loss, `interrupted` when aborted. */
   status: "ok" | "diverged" | "interrupted";
+  /** The finished epochs' metrics, including those done before a resume. */
   epochs: EpochMetrics[];
+  /** Where the loss blew up (epoch from 1, batch from 1, its loss); null unless `diverged`. */
   divergence: { epoch: number; batch: number; loss: number } | null;
 }
 
@@ -87,7 +96,7 @@ function breathe(): Promise<void> {
 
 /** Evaluates the model on a split: mean NLL and accuracy (fraction). */
 export function evaluate(
-  model: tf.LayersModel,
+  model: LayersModel,
   split: Mnist["test"],
   batchSize: number,
 ): { loss: number; acc: number } {
@@ -102,7 +111,7 @@ export function evaluate(
 }
 
 /** Puts a saved {@link TrainState} back into the variables, optimizer and generator. */
-function restoreState(vars: tf.Variable[], optimizer: Adadelta, rng: Rng, state: TrainState) {
+function restoreState(vars: Variable[], optimizer: Adadelta, rng: Rng, state: TrainState) {
   if (state.weights.length !== vars.length || state.optimizer.length !== vars.length) {
     throw new Error(
       `resume: the state holds ${state.weights.length} variables, not ${vars.length}`,
@@ -127,7 +136,7 @@ function restoreState(vars: tf.Variable[], optimizer: Adadelta, rng: Rng, state:
  * it continues after the state's last epoch, bit for bit as if it had never stopped.
  */
 export async function train(
-  model: tf.LayersModel,
+  model: LayersModel,
   data: Mnist,
   options: TrainOptions,
   callbacks: TrainCallbacks = {},

@@ -9,6 +9,7 @@ export { fusedStepFor } from "./fused_step.ts";
 export {
   type Checkpoint,
   CheckpointError,
+  type CheckpointHeader,
   type CheckpointIdentity,
   checkpointPath,
   fingerprint,
@@ -32,4 +33,26 @@ export { checkWritable, EXIT, onParentGone, Trial, TrialFailure } from "./trial.
 export type { BatchResult } from "./step.ts";
 export type { TrainCallbacks, TrainOptions, TrainOutcome } from "./loop.ts";
 export type { TrialIo } from "./trial.ts";
-export type { FusedStep } from "./fused_step.ts";
+export type { ConvStage, DenseStage, FusedPlan, FusedStep, FusedStepResult } from "./fused_step.ts";
+
+// Types from other folders that appear in this folder's signatures, so its docs are complete.
+export { BACKENDS } from "../record/mod.ts";
+export type {
+  BackendName,
+  DatasetFile,
+  EpochMetrics,
+  TrialArgs,
+  TrialCli,
+  TrialTotals,
+} from "../record/mod.ts";
+export type { ConvInfo } from "../blas/mod.ts";
+export type {
+  Adadelta,
+  FlatState,
+  LayersModel,
+  Scalar,
+  SeededDropoutLayer,
+  Tensor,
+  Variable,
+} from "../model/mod.ts";
+export type { Mnist, Split } from "../data/mod.ts";

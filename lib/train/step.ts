@@ -5,6 +5,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
+import type { LayersModel, Scalar, Tensor, Variable } from "../model/mod.ts";
 import type { Adadelta } from "../model/mod.ts";
 import { NUM_CLASSES } from "../data/mod.ts";
 import { fusedStepFor } from "./fused_step.ts";
@@ -13,11 +14,12 @@ import { fusedStepFor } from "./fused_step.ts";
 export interface BatchResult {
   /** Mean NLL over the batch (train) or summed NLL (evaluation). */
   loss: number;
+  /** Images of the batch whose most probable class is their label. */
   correct: number;
 }
 
 /** Mean negative log-likelihood of log-probabilities `logp` against one-hot `target`. */
-export function nllLoss(logp: tf.Tensor, target: tf.Tensor): tf.Scalar {
+export function nllLoss(logp: Tensor, target: Tensor): Scalar {
   return tf.neg(tf.mean(tf.sum(tf.mul(logp, target), 1)));
 }
 
@@ -52,8 +54,8 @@ function inputs(images: Float32Array, oneHot: Float32Array, size: number) {
  * {@link tapeTrainStep}.
  */
 export function trainStep(
-  model: tf.LayersModel,
-  vars: tf.Variable[],
+  model: LayersModel,
+  vars: Variable[],
   optimizer: Adadelta,
   images: Float32Array,
   oneHot: Float32Array,
@@ -66,8 +68,8 @@ export function trainStep(
 
 /** One training step through TensorFlow.js' gradient tape (any backend). */
 export function tapeTrainStep(
-  model: tf.LayersModel,
-  vars: tf.Variable[],
+  model: LayersModel,
+  vars: Variable[],
   optimizer: Adadelta,
   images: Float32Array,
   oneHot: Float32Array,
@@ -76,14 +78,14 @@ export function tapeTrainStep(
   const size = labels.length;
   return tf.tidy(() => {
     const { x, y } = inputs(images, oneHot, size);
-    let out: tf.Tensor | null = null;
+    let out: Tensor | null = null;
     const { value, grads } = tf.variableGrads(() => {
-      out = tf.keep(model.apply(x, { training: true }) as tf.Tensor);
+      out = tf.keep(model.apply(x, { training: true }) as Tensor);
       return nllLoss(out, y);
     }, vars);
     optimizer.applyGradients(vars, vars.map((v) => grads[v.name]));
     const loss = value.dataSync()[0];
-    const kept = out as tf.Tensor | null;
+    const kept = out as Tensor | null;
     const correct = countCorrect(kept!.dataSync() as Float32Array, labels);
     kept!.dispose(); // kept out of the gradient's scope, so not freed by this tidy
     return { loss, correct };
@@ -95,7 +97,7 @@ export function tapeTrainStep(
  * `blas`, through the fused step's forward pass when it covers the model.
  */
 export function evalBatch(
-  model: tf.LayersModel,
+  model: LayersModel,
   images: Float32Array,
   oneHot: Float32Array,
   labels: Uint8Array,
@@ -108,7 +110,7 @@ export function evalBatch(
   const size = labels.length;
   return tf.tidy(() => {
     const { x, y } = inputs(images, oneHot, size);
-    const out = model.apply(x, { training: false }) as tf.Tensor;
+    const out = model.apply(x, { training: false }) as Tensor;
     const lossSum = tf.neg(tf.sum(tf.mul(out, y)));
     return {
       loss: lossSum.dataSync()[0],

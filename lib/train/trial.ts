@@ -79,10 +79,12 @@ function printFrame(id: string, json: string): void {
 
 /** A trial in progress; `interruptNow` writes an `interrupted` record synchronously. */
 export class Trial {
+  /** The trial's parsed command line. */
   readonly cli: TrialCli;
+  /** Where the trial's record is written. */
   readonly recordPath: string;
   /** When the trial first started (a resumed trial keeps its first start). */
-  startedAt = new Date().toISOString();
+  startedAt: string = new Date().toISOString();
   #resumes: Resume[] = [];
   #epochs: EpochMetrics[] = [];
   #backend = "none";
@@ -349,6 +351,7 @@ export function checkWritable(flag: string | null, path: string, dir: boolean): 
 
 /** A trial that failed after it started; the record says `failed`. */
 export class TrialFailure extends Error {
+  /** The error's class name, as printed before the message. */
   override name = "TrialFailure";
 }
 

@@ -11,15 +11,23 @@ import {
   Conv2DBackpropInput,
   FusedConv2D,
   type KernelConfig,
-  type KernelFunc,
   type TensorInfo,
 } from "@tensorflow/tfjs-core";
 import { sgemm } from "../openblas.ts";
-import { col2imAdd, epilogue, fillRows, im2col } from "./loops.ts";
+import {
+  CHUNK_ROWS,
+  col2imAdd,
+  type ConvInfo,
+  epilogue,
+  fillRows,
+  im2col,
+  imagesPerChunk,
+} from "./loops.ts";
 import {
   allFloat32,
   alloc,
   allocZeroed,
+  blasKernel,
   cpuFallback,
   f32,
   type KernelArgs,
@@ -28,13 +36,8 @@ import {
 } from "./util.ts";
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 
-type ConvInfo = backend_util.Conv2DInfo;
-
 /** Fewest input channels for which the forward pass uses shifted GEMMs instead of im2col. */
 const SHIFTED_MIN_CHANNELS = 8;
-
-/** Target number of im2col rows per sgemm call. */
-const CHUNK_ROWS = 4096;
 
 function dilationsAreOne(d: unknown): boolean {
   if (d === undefined || d === null) return true;
@@ -42,9 +45,9 @@ function dilationsAreOne(d: unknown): boolean {
   return (d as number[]).every((v) => v === 1);
 }
 
-function imagesPerChunk(info: ConvInfo): number {
-  const rows = info.outHeight * info.outWidth;
-  return Math.max(1, Math.min(info.batchSize, Math.floor(CHUNK_ROWS / Math.max(1, rows))));
+/** Images per im2col chunk: their output positions are the GEMM's rows. */
+function im2colImages(info: ConvInfo): number {
+  return Math.min(info.batchSize, imagesPerChunk(info.outHeight * info.outWidth));
 }
 
 function convInfoFor(
@@ -154,7 +157,7 @@ function convForwardShifted(
   const { batchSize: N, inHeight: H, inWidth: W, inChannels: CI } = info;
   const { outHeight: OH, outWidth: OW, outChannels: CO, filterHeight: FH, filterWidth: FW } = info;
   const total = N * H * W;
-  const per = Math.max(1, Math.min(N, Math.floor(CHUNK_ROWS / (H * W))));
+  const per = Math.min(N, imagesPerChunk(H * W));
   const full = scratchBuffer(0, per * H * W * CO);
   const rowLen = OW * CO;
   for (let n0 = 0; n0 < N; n0 += per) {
@@ -214,7 +217,7 @@ function convForward(
     convForwardShifted(result, x, w, info, bias, relu);
     return result;
   }
-  const per = imagesPerChunk(info);
+  const per = im2colImages(info);
   const rowsPerImage = OH * OW;
   const col = scratchBuffer(0, per * rowsPerImage * K);
   for (let n0 = 0; n0 < N; n0 += per) {
@@ -289,7 +292,7 @@ function conv2DBackpropFilter(args: KernelArgs): TensorInfo | TensorInfo[] {
   const { batchSize: N, outHeight: OH, outWidth: OW, outChannels: CO } = info;
   const K = info.filterHeight * info.filterWidth * info.inChannels;
   const dw = alloc(args.backend, K * CO);
-  const per = imagesPerChunk(info);
+  const per = im2colImages(info);
   const rowsPerImage = OH * OW;
   const col = scratchBuffer(0, per * rowsPerImage * K);
   for (let n0 = 0; n0 < N; n0 += per) {
@@ -335,7 +338,7 @@ function conv2DBackpropInput(args: KernelArgs): TensorInfo | TensorInfo[] {
     return out(args.backend, inputShape, dxs);
   }
   const dx = allocZeroed(args.backend, inputShape.reduce((a, b) => a * b, 1));
-  const per = imagesPerChunk(info);
+  const per = im2colImages(info);
   const rowsPerImage = OH * OW;
   const col = scratchBuffer(0, per * rowsPerImage * K);
   for (let n0 = 0; n0 < N; n0 += per) {
@@ -350,20 +353,8 @@ function conv2DBackpropInput(args: KernelArgs): TensorInfo | TensorInfo[] {
 
 /** The convolution kernels of the `blas` backend. */
 export const convKernels: KernelConfig[] = [
-  { kernelName: Conv2D, backendName: "blas", kernelFunc: conv2D as unknown as KernelFunc },
-  {
-    kernelName: FusedConv2D,
-    backendName: "blas",
-    kernelFunc: fusedConv2D as unknown as KernelFunc,
-  },
-  {
-    kernelName: Conv2DBackpropFilter,
-    backendName: "blas",
-    kernelFunc: conv2DBackpropFilter as unknown as KernelFunc,
-  },
-  {
-    kernelName: Conv2DBackpropInput,
-    backendName: "blas",
-    kernelFunc: conv2DBackpropInput as unknown as KernelFunc,
-  },
+  blasKernel(Conv2D, conv2D),
+  blasKernel(FusedConv2D, fusedConv2D),
+  blasKernel(Conv2DBackpropFilter, conv2DBackpropFilter),
+  blasKernel(Conv2DBackpropInput, conv2DBackpropInput),
 ];

@@ -11,7 +11,6 @@ import {
   Exp,
   Floor,
   type KernelConfig,
-  type KernelFunc,
   Log,
   Multiply,
   Neg,
@@ -24,7 +23,16 @@ import {
   type TensorInfo,
 } from "@tensorflow/tfjs-core";
 import { BINARY_LOOPS, Mode } from "./binary_loops.ts";
-import { allFloat32, alloc, cpuFallback, f32, type KernelArgs, out, sizeOf } from "./util.ts";
+import {
+  allFloat32,
+  alloc,
+  blasKernel,
+  cpuFallback,
+  f32,
+  type KernelArgs,
+  out,
+  sizeOf,
+} from "./util.ts";
 
 function stripLeadingOnes(shape: readonly number[]): number[] {
   let i = 0;
@@ -68,7 +76,7 @@ function binaryKernel(name: string): KernelConfig {
     loop(f32(args.backend, a), f32(args.backend, b), o, mode);
     return out(args.backend, outShape, o);
   };
-  return { kernelName: name, backendName: "blas", kernelFunc: kernelFunc as unknown as KernelFunc };
+  return blasKernel(name, kernelFunc);
 }
 
 function addN(args: KernelArgs): TensorInfo | TensorInfo[] {
@@ -140,12 +148,12 @@ function unaryKernel(name: string): KernelConfig {
     loop(xv, o, args.attrs ?? {});
     return out(args.backend, x.shape, o);
   };
-  return { kernelName: name, backendName: "blas", kernelFunc: kernelFunc as unknown as KernelFunc };
+  return blasKernel(name, kernelFunc);
 }
 
 /** The element-wise kernels of the `blas` backend. */
 export const elementwiseKernels: KernelConfig[] = [
   ...[Add, Sub, Multiply, RealDiv].map(binaryKernel),
   ...Object.keys(UNARY_LOOPS).map(unaryKernel),
-  { kernelName: AddN, backendName: "blas", kernelFunc: addN as unknown as KernelFunc },
+  blasKernel(AddN, addN),
 ];

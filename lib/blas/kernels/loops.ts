@@ -7,7 +7,23 @@
 
 import type { backend_util } from "@tensorflow/tfjs-core";
 
-type ConvInfo = backend_util.Conv2DInfo;
+/**
+ * The geometry of a 2-D convolution or pool as tfjs computes it (`backend_util.Conv2DInfo`):
+ * batch, input and output sizes, filter size, strides, dilations and padding, NHWC.
+ */
+export type ConvInfo = backend_util.Conv2DInfo;
+
+/** Target rows (image positions) per sgemm call of a convolution: keeps the operands in cache. */
+export const CHUNK_ROWS = 4096;
+
+/**
+ * Images per sgemm call of a convolution, so that their rows come near {@link CHUNK_ROWS}.
+ * @param rowsPerImage rows one image contributes (its positions in the grid the GEMM runs on)
+ * @returns at least 1
+ */
+export function imagesPerChunk(rowsPerImage: number): number {
+  return Math.max(1, Math.floor(CHUNK_ROWS / Math.max(1, rowsPerImage)));
+}
 
 /** Fills every row of `o` (rows of row.length) with `row`, doubling copies. */
 export function fillRows(o: Float32Array, row: Float32Array) {

@@ -7,12 +7,20 @@ import {
   _FusedMatMul,
   BatchMatMul,
   type KernelConfig,
-  type KernelFunc,
   type TensorInfo,
 } from "@tensorflow/tfjs-core";
 import { sgemm } from "../openblas.ts";
 import { epilogue } from "./loops.ts";
-import { allFloat32, alloc, cpuFallback, f32, type KernelArgs, out, sizeOf } from "./util.ts";
+import {
+  allFloat32,
+  alloc,
+  blasKernel,
+  cpuFallback,
+  f32,
+  type KernelArgs,
+  out,
+  sizeOf,
+} from "./util.ts";
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 
 interface Plan {
@@ -109,14 +117,6 @@ function fusedMatMul(args: KernelArgs): TensorInfo | TensorInfo[] {
 
 /** The matrix multiply kernels of the `blas` backend. */
 export const matMulKernels: KernelConfig[] = [
-  {
-    kernelName: BatchMatMul,
-    backendName: "blas",
-    kernelFunc: batchMatMul as unknown as KernelFunc,
-  },
-  {
-    kernelName: _FusedMatMul,
-    backendName: "blas",
-    kernelFunc: fusedMatMul as unknown as KernelFunc,
-  },
+  blasKernel(BatchMatMul, batchMatMul),
+  blasKernel(_FusedMatMul, fusedMatMul),
 ];

@@ -7,7 +7,6 @@ import {
   backend_util,
   engine,
   type KernelConfig,
-  type KernelFunc,
   MaxPool,
   MaxPoolGrad,
   type TensorInfo,
@@ -16,16 +15,15 @@ import {
   allFloat32,
   alloc,
   allocZeroed,
+  blasKernel,
   cpuFallback,
   f32,
   type KernelArgs,
   out,
   sizeOf,
 } from "./util.ts";
-import { maxPool2x2 } from "./loops.ts";
+import { type ConvInfo as PoolInfo, maxPool2x2 } from "./loops.ts";
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
-
-type PoolInfo = backend_util.Conv2DInfo;
 
 function poolInfo(xShape: number[], attrs: Record<string, unknown>): PoolInfo | null {
   if (xShape.length !== 4) return null;
@@ -156,10 +154,6 @@ function maxPoolGrad(args: KernelArgs): TensorInfo | TensorInfo[] {
 
 /** The pooling kernels of the `blas` backend. */
 export const poolKernels: KernelConfig[] = [
-  { kernelName: MaxPool, backendName: "blas", kernelFunc: maxPool as unknown as KernelFunc },
-  {
-    kernelName: MaxPoolGrad,
-    backendName: "blas",
-    kernelFunc: maxPoolGrad as unknown as KernelFunc,
-  },
+  blasKernel(MaxPool, maxPool),
+  blasKernel(MaxPoolGrad, maxPoolGrad),
 ];

@@ -3,15 +3,8 @@
  * @module
  */
 
-import {
-  backend_util,
-  type KernelConfig,
-  type KernelFunc,
-  Sum,
-  type TensorInfo,
-  util,
-} from "@tensorflow/tfjs-core";
-import { allFloat32, cpuFallback, f32, type KernelArgs, out, sizeOf } from "./util.ts";
+import { backend_util, type KernelConfig, Sum, type TensorInfo, util } from "@tensorflow/tfjs-core";
+import { allFloat32, blasKernel, cpuFallback, f32, type KernelArgs, out, sizeOf } from "./util.ts";
 
 let acc = new Float64Array(0);
 
@@ -57,5 +50,5 @@ function sum(args: KernelArgs): TensorInfo | TensorInfo[] {
 
 /** The reduction kernels of the `blas` backend. */
 export const reduceKernels: KernelConfig[] = [
-  { kernelName: Sum, backendName: "blas", kernelFunc: sum as unknown as KernelFunc },
+  blasKernel(Sum, sum),
 ];

@@ -11,13 +11,12 @@ import {
   getGradient,
   type GradConfig,
   type KernelConfig,
-  type KernelFunc,
   registerGradient,
   Relu,
   type Tensor,
   type TensorInfo,
 } from "@tensorflow/tfjs-core";
-import { allFloat32, alloc, f32, type KernelArgs, out } from "./util.ts";
+import { allFloat32, alloc, blasKernel, f32, type KernelArgs, out } from "./util.ts";
 
 /** Name of the fused ReLU gradient kernel. */
 export const BLAS_RELU_GRAD = "BlasReluGrad";
@@ -76,16 +75,8 @@ function reluBiasGrad(args: KernelArgs): TensorInfo[] {
 
 /** The fused ReLU gradient kernels of the `blas` backend. */
 export const reluGradKernels: KernelConfig[] = [
-  {
-    kernelName: BLAS_RELU_GRAD,
-    backendName: "blas",
-    kernelFunc: reluGrad as unknown as KernelFunc,
-  },
-  {
-    kernelName: BLAS_RELU_BIAS_GRAD,
-    backendName: "blas",
-    kernelFunc: reluBiasGrad as unknown as KernelFunc,
-  },
+  blasKernel(BLAS_RELU_GRAD, reluGrad),
+  blasKernel(BLAS_RELU_BIAS_GRAD, reluBiasGrad),
 ];
 
 /** Replaces Relu's gradient by one that runs {@link BLAS_RELU_GRAD} on the `blas` backend. */

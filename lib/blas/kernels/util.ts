@@ -4,15 +4,37 @@
  * @module
  */
 
-import { getKernel, type KernelFunc, type TensorInfo } from "@tensorflow/tfjs-core";
+import {
+  getKernel,
+  type KernelConfig,
+  type KernelFunc,
+  type TensorInfo,
+} from "@tensorflow/tfjs-core";
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import { PooledBackendCPU } from "../pooled_backend.ts";
+
+/** tfjs' pure-JS CPU backend (`MathBackendCPU`), which the `blas` backend extends: kernels get it. */
+export type CpuBackend = MathBackendCPU;
 
 /** Arguments every kernel function receives. */
 export interface KernelArgs {
   inputs: Record<string, TensorInfo | undefined>;
   backend: MathBackendCPU;
   attrs?: Record<string, unknown>;
+}
+
+/** A kernel function of the `blas` backend: tensors in, tensor(s) out, on the CPU backend. */
+export type BlasKernelFunc = (args: KernelArgs) => TensorInfo | TensorInfo[];
+
+/**
+ * The registration of `kernelFunc` as the `blas` backend's kernel `kernelName`. The one place
+ * where a kernel typed with {@link KernelArgs} becomes tfjs' untyped `KernelFunc`.
+ * @param kernelName tfjs' name of the op (`Conv2D`, `BatchMatMul`...)
+ * @param kernelFunc the kernel
+ * @returns the config to pass to `registerKernel`
+ */
+export function blasKernel(kernelName: string, kernelFunc: BlasKernelFunc): KernelConfig {
+  return { kernelName, backendName: "blas", kernelFunc: kernelFunc as unknown as KernelFunc };
 }
 
 /** The values of a tensor held by the backend, as a Float32Array (caller checked the dtype). */
@@ -59,7 +81,7 @@ export function scratchBuffer(slot: number, n: number): Float32Array {
 }
 
 /** An output array of n floats (recycled when the backend pools; contents undefined). */
-export function alloc(backend: MathBackendCPU, n: number): Float32Array {
+export function alloc(backend: CpuBackend, n: number): Float32Array {
   return backend instanceof PooledBackendCPU ? backend.alloc(n) : new Float32Array(n);
 }
 
