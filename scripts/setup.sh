@@ -15,6 +15,11 @@
 #   debootstrap (base image stand-in, --full)     debootstrap
 #   jupyter nbconvert (notebooks, --full)         jupyter-nbconvert python3-nbclient python3-ipykernel
 #   /usr/bin/python3 with torch (bench, parity)   python3-torch python3-numpy (--full)
+#   mount, umount (full-disk tests, as root)      mount (required priority, always there)
+#   ip, nsenter, unshare (swarm fixture, --full)  iproute2; util-linux (essential)
+#   registry (swarm fixture, --full)              docker-registry
+#   kubectl (--runner kubernetes without --emit)  not installed: no Debian package; users with a
+#                                                 cluster have it, and no test runs it
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -8,8 +8,12 @@ for arg in "$@"; do
       cat <<'HELP'
 Usage: deno task test [-- --help]
 
-Runs the whole test suite: every *_test.ts in parallel, then scripts/notebooks_test.ts alone
-(on a busy machine Jupyter's Deno kernel has been seen to drop a cell's output). CI=1 makes
+Runs the whole test suite in three phases: every *_test.ts in parallel but the sweeps that
+run real trials (Docker, Swarm, local processes) and the notebooks; then those sweeps one file
+after another (they start and stop real trials and containers, and look for the project's
+running trials on this machine: beside each other they slow each other past their timeouts);
+then scripts/notebooks_test.ts alone (on a busy machine Jupyter's Deno kernel has been seen to
+drop a cell's output). Every phase runs; the exit code is non-zero when one failed. CI=1 makes
 missing parts (Docker daemon, PyTorch, Jupyter) fail instead of skip.
 
 One file: deno test --allow-all path/to/x_test.ts
@@ -19,5 +23,11 @@ HELP
     *) echo "test: unknown option '$arg' (accepted: --help; one file: deno test --allow-all FILE)" >&2; exit 2 ;;
   esac
 done
-deno test --allow-all --parallel --ignore=scripts/notebooks_test.ts
-deno test --allow-all scripts/notebooks_test.ts
+serial=(lib/sweep/local_test.ts lib/sweep/faults_test.ts lib/sweep/docker_test.ts
+  lib/sweep/docker_faults_test.ts lib/sweep/swarm_test.ts)
+ignore="scripts/notebooks_test.ts$(printf ',%s' "${serial[@]}")"
+status=0
+deno test --allow-all --parallel --ignore="$ignore" || status=1
+deno test --allow-all "${serial[@]}" || status=1
+deno test --allow-all scripts/notebooks_test.ts || status=1
+exit "$status"
