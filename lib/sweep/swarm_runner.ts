@@ -208,8 +208,11 @@ export class SwarmRunner implements TrialRunner {
         if (stopped) return { code: 130 };
         // A node that went down may show first as a task the orchestrator gave up on
         // ("assigned node no longer meets constraints") rather than as a down node.
+        // The node may not be marked down yet when the task is given up on: the message says.
         if (
-          task!.exitCode === null && task!.nodeId && await this.#nodeState(task!.nodeId) === "down"
+          task!.exitCode === null && task!.nodeId &&
+          (/no longer meets constraints/.test(task!.err) ||
+            await this.#nodeState(task!.nodeId) === "down")
         ) {
           await removeServices([service]);
           return { lostNode: task!.nodeId, hostname: host };
