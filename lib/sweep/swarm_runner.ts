@@ -210,9 +210,9 @@ export class SwarmRunner implements TrialRunner {
         // ("assigned node no longer meets constraints") rather than as a down node.
         // The node may not be marked down yet when the task is given up on: the message says.
         if (
-          task!.exitCode === null && task!.nodeId &&
+          task!.nodeId &&
           (/no longer meets constraints/.test(task!.err) ||
-            await this.#nodeState(task!.nodeId) === "down")
+            (task!.exitCode === null && await this.#nodeState(task!.nodeId) === "down"))
         ) {
           await removeServices([service]);
           return { lostNode: task!.nodeId, hostname: host };
