@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { runScript } from "./run_script_test.ts";
 import { setupBackend } from "../lib/blas/mod.ts";
 import { loadMnist } from "../lib/data/mod.ts";
 import { classify, loadServingModel } from "../lib/predict/mod.ts";
@@ -8,23 +9,12 @@ import { encodePng } from "../lib/predict/encode_png_test.ts";
 import { readRecord } from "../lib/record/mod.ts";
 import { valMetrics } from "../lib/train/mod.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
 const ID = "e1_b128_lr1_g0.7_s1_n512_t256";
-
-async function run(script: string, args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", join(ROOT, "scripts", script), ...args],
-    cwd: ROOT,
-    stdin: "null",
-  }).output();
-  const text = new TextDecoder();
-  return { code: out.code, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
-}
 
 Deno.test("predict: a sweep's saved model reproduces its record; PNGs; bad files", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const swept = await run("sweep.ts", [
+    const swept = await runScript("sweep.ts", [
       "--runner=local",
       `--results=${dir}`,
       "--save-model",
@@ -35,7 +25,7 @@ Deno.test("predict: a sweep's saved model reproduces its record; PNGs; bad files
     assert.equal(swept.code, 0, swept.stdout + swept.stderr);
     const model = join(dir, "trials", `${ID}.model`);
     const record = await readRecord(join(dir, "trials", `${ID}.json`));
-    const r = await run("predict.ts", [`--model=${model}`, "--limit=256"]);
+    const r = await runScript("predict.ts", [`--model=${model}`, "--limit=256"]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, valMetrics(record.totals!.valLoss, record.totals!.valAcc) + "\n");
 
@@ -52,7 +42,7 @@ Deno.test("predict: a sweep's saved model reproduces its record; PNGs; bad files
       await Deno.writeFile(files[k], encodePng(56, 56, samples, 0));
     }
     await Deno.writeTextFile(join(dir, "notes.png"), "not an image");
-    const p = await run("predict.ts", [
+    const p = await runScript("predict.ts", [
       `--model=${model}`,
       "--images",
       ...files,
@@ -96,16 +86,16 @@ Deno.test("predict: a sweep's saved model reproduces its record; PNGs; bad files
 });
 
 Deno.test("predict: a missing model or a bad flag is one line, exit 2", async () => {
-  const none = await run("predict.ts", ["--model=/nonexistent/model", "--limit=5"]);
+  const none = await runScript("predict.ts", ["--model=/nonexistent/model", "--limit=5"]);
   assert.equal(none.code, 2);
   assert.equal(
     none.stderr,
     "predict: --model /nonexistent/model: cannot load a saved model " +
       "(no model.json or weights.bin there)\n",
   );
-  const limit = await run("predict.ts", ["--model=/x", "--limit=0"]);
+  const limit = await runScript("predict.ts", ["--model=/x", "--limit=0"]);
   assert.equal(limit.code, 2);
   assert.equal(limit.stderr, 'predict: --limit "0": expected a whole number, 1 or more\n');
-  const missing = await run("predict.ts", ["--limit=5"]);
+  const missing = await runScript("predict.ts", ["--limit=5"]);
   assert.equal(missing.stderr, "predict: --model DIR is required (see --help)\n");
 });

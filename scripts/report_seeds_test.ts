@@ -1,22 +1,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-
-const ROOT = new URL("..", import.meta.url).pathname;
-
-async function run(script: string, args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", join(ROOT, "scripts", script), ...args],
-    cwd: ROOT,
-    stdin: "null",
-  }).output();
-  const text = new TextDecoder();
-  return { code: out.code, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
-}
+import { runScript } from "./run_script_test.ts";
 
 Deno.test("a custom grid with --seeds 3 appears in the report as mean ± std with each seed", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const swept = await run("sweep.ts", [
+    const swept = await runScript("sweep.ts", [
       "--runner=local",
       `--results=${dir}`,
       "--grid=lr=1.0,0.5",
@@ -28,7 +17,7 @@ Deno.test("a custom grid with --seeds 3 appears in the report as mean ± std wit
     assert.equal(swept.code, 0, swept.stdout + swept.stderr);
     assert.match(swept.stdout, /Plan: 6 unique trial\(s\) in 1 sweep\(s\); 6 to run/);
 
-    const json = await run("report.ts", [`--results=${dir}`, "--format=json"]);
+    const json = await runScript("report.ts", [`--results=${dir}`, "--format=json"]);
     assert.equal(json.code, 0, json.stderr);
     const [grid] = JSON.parse(json.stdout);
     assert.equal(grid.grid, "512 train / 256 test images");
@@ -41,7 +30,7 @@ Deno.test("a custom grid with --seeds 3 appears in the report as mean ± std wit
       assert.ok(Math.abs(group.mean.valAcc - mean) < 1e-12);
     }
 
-    const md = await run("report.ts", [`--results=${dir}`, "--no-png"]);
+    const md = await runScript("report.ts", [`--results=${dir}`, "--no-png"]);
     assert.equal(md.code, 0, md.stderr);
     const report = await Deno.readTextFile(join(dir, "REPORT.md"));
     assert.match(report, /### Grid 1: 512 train \/ 256 test images \(6 trials\)/);
