@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# deno task test: the test suite in two phases (the notebooks alone, see README).
+# deno task test: the test suite in three phases (see --help).
 set -euo pipefail
 for arg in "$@"; do
   case "$arg" in
@@ -9,8 +9,8 @@ for arg in "$@"; do
 Usage: deno task test [-- --help]
 
 Runs the whole test suite in three phases: every *_test.ts in parallel but the sweeps that
-run real trials (Docker, Swarm, local processes), the sgemm floor (it sets OpenBLAS' thread
-count for the whole process) and the notebooks; then those one file after another (they start and stop real trials and containers, and look for the project's
+run real trials (Docker, Swarm, local processes), the sgemm floor and the fused step's bitwise
+tests (OpenBLAS' thread count is one setting for the whole process) and the notebooks; then those one file after another (they start and stop real trials and containers, and look for the project's
 running trials on this machine: beside each other they slow each other past their timeouts);
 then scripts/notebooks_test.ts alone (on a busy machine Jupyter's Deno kernel has been seen to
 drop a cell's output). Every phase runs; the exit code is non-zero when one failed. CI=1 makes
@@ -23,9 +23,11 @@ HELP
     *) echo "test: unknown option '$arg' (accepted: --help; one file: deno test --allow-all FILE)" >&2; exit 2 ;;
   esac
 done
-# floor_test sets OpenBLAS' thread count, one setting for the whole process: beside the fused
-# step's bitwise tests (same process under --parallel) it changes their last bits.
-serial=(lib/bench/floor_test.ts lib/sweep/local_test.ts lib/sweep/faults_test.ts
+# OpenBLAS' thread count is one setting for the whole process, and --parallel runs test files
+# as threads of one process: floor_test and every file that sets up the blas backend change it
+# while the fused step's bitwise tests run (their gradients then differ in the last bits). Those
+# two files run in the serial phase.
+serial=(lib/bench/floor_test.ts lib/train/fused_step_test.ts lib/sweep/local_test.ts lib/sweep/faults_test.ts
   lib/sweep/docker_test.ts lib/sweep/docker_faults_test.ts lib/sweep/swarm_test.ts)
 ignore="scripts/notebooks_test.ts$(printf ',%s' "${serial[@]}")"
 status=0
