@@ -31,8 +31,8 @@ Deno.test("deno task notebooks -- NAME reaches the notebook name past the --", a
   assert.equal(r.stderr, "notebooks: no notebook 'nope.ipynb' (expected a file in notebooks/)\n");
 });
 
-Deno.test("study, test and check refuse an unknown option with one line, exit 2", async () => {
-  for (const name of ["study", "test", "check"]) {
+Deno.test("study, test, check and wasm refuse an unknown option with one line, exit 2", async () => {
+  for (const name of ["study", "test", "check", "wasm"]) {
     const r = await task([name, "--", "--bogus"]);
     assert.equal(r.code, 2, name);
     assert.match(

@@ -32,6 +32,7 @@ export {
   rowsPhase,
   weightsPhase,
 } from "./_fused_kernels.ts";
+export { buildWasm, WASM_PATH } from "./_winograd.ts";
 export { BLAS_RELU_BIAS_GRAD } from "./kernels/relu_grad.ts";
 export { alloc, type CpuBackend } from "./kernels/util.ts";
 export type { ConvInfo } from "./kernels/loops.ts";

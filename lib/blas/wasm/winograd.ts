@@ -1,0 +1,126 @@
+// AssemblyScript (not Deno TypeScript): Winograd F(2x2,3x3) transforms for the fused step's
+// last convolution, channels innermost, 4 channels per v128. Built by `deno task wasm` into
+// winograd.wasm beside this file (not committed); loaded by lib/blas/_winograd.ts.
+// deno fmt, lint and check skip this file (deno.json "exclude").
+
+// Input transform V = B^T d B of every 4x4 patch (stride 2) of n images of h x w x c (NHWC,
+// at `inp`), th x tw tiles per image, into V[16][n*th*tw][c] (at `v`, planes `plane` bytes
+// apart: not a multiple of 4096, or the 16 streams collide in the cache). c is a multiple of 4.
+export function inputTransform(
+  inp: usize,
+  v: usize,
+  n: i32,
+  h: i32,
+  w: i32,
+  c: i32,
+  th: i32,
+  tw: i32,
+  plane: usize,
+): void {
+  const row = <usize>w * <usize>c * 4;
+  const col = <usize>c * 4;
+  let tile = 0;
+  for (let im = 0; im < n; im++) {
+    for (let ty = 0; ty < th; ty++) {
+      for (let tx = 0; tx < tw; tx++) {
+        const base = inp + ((<usize>(im * h + ty * 2) * <usize>w + <usize>(tx * 2)) * <usize>c) * 4;
+        const out = v + <usize>tile * <usize>c * 4;
+        for (let k = 0; k < c; k += 4) {
+          const o = <usize>k * 4;
+          const p0 = base + o, p1 = p0 + row, p2 = p1 + row, p3 = p2 + row;
+          const d00 = v128.load(p0), d01 = v128.load(p0 + col);
+          const d02 = v128.load(p0 + 2 * col), d03 = v128.load(p0 + 3 * col);
+          const d10 = v128.load(p1), d11 = v128.load(p1 + col);
+          const d12 = v128.load(p1 + 2 * col), d13 = v128.load(p1 + 3 * col);
+          const d20 = v128.load(p2), d21 = v128.load(p2 + col);
+          const d22 = v128.load(p2 + 2 * col), d23 = v128.load(p2 + 3 * col);
+          const d30 = v128.load(p3), d31 = v128.load(p3 + col);
+          const d32 = v128.load(p3 + 2 * col), d33 = v128.load(p3 + 3 * col);
+          // t = B^T d (rows of the patch)
+          const t00 = f32x4.sub(d00, d20), t01 = f32x4.sub(d01, d21);
+          const t02 = f32x4.sub(d02, d22), t03 = f32x4.sub(d03, d23);
+          const t10 = f32x4.add(d10, d20), t11 = f32x4.add(d11, d21);
+          const t12 = f32x4.add(d12, d22), t13 = f32x4.add(d13, d23);
+          const t20 = f32x4.sub(d20, d10), t21 = f32x4.sub(d21, d11);
+          const t22 = f32x4.sub(d22, d12), t23 = f32x4.sub(d23, d13);
+          const t30 = f32x4.sub(d10, d30), t31 = f32x4.sub(d11, d31);
+          const t32 = f32x4.sub(d12, d32), t33 = f32x4.sub(d13, d33);
+          // V = t B (columns)
+          const q = out + o;
+          v128.store(q, f32x4.sub(t00, t02));
+          v128.store(q + plane, f32x4.add(t01, t02));
+          v128.store(q + 2 * plane, f32x4.sub(t02, t01));
+          v128.store(q + 3 * plane, f32x4.sub(t01, t03));
+          v128.store(q + 4 * plane, f32x4.sub(t10, t12));
+          v128.store(q + 5 * plane, f32x4.add(t11, t12));
+          v128.store(q + 6 * plane, f32x4.sub(t12, t11));
+          v128.store(q + 7 * plane, f32x4.sub(t11, t13));
+          v128.store(q + 8 * plane, f32x4.sub(t20, t22));
+          v128.store(q + 9 * plane, f32x4.add(t21, t22));
+          v128.store(q + 10 * plane, f32x4.sub(t22, t21));
+          v128.store(q + 11 * plane, f32x4.sub(t21, t23));
+          v128.store(q + 12 * plane, f32x4.sub(t30, t32));
+          v128.store(q + 13 * plane, f32x4.add(t31, t32));
+          v128.store(q + 14 * plane, f32x4.sub(t32, t31));
+          v128.store(q + 15 * plane, f32x4.sub(t31, t33));
+        }
+        tile++;
+      }
+    }
+  }
+}
+
+// Output transform Y = A^T M A of M[16][n*th*tw][c] (at `m`, planes `plane` bytes apart) into
+// the 2x2 outputs of each tile, written into a grid of n images of h x w x c (at `grid`; tile
+// (ty, tx) at rows 2ty, 2ty+1 and columns 2tx, 2tx+1). c is a multiple of 4.
+export function outputTransform(
+  m: usize,
+  grid: usize,
+  n: i32,
+  h: i32,
+  w: i32,
+  c: i32,
+  th: i32,
+  tw: i32,
+  plane: usize,
+): void {
+  const row = <usize>w * <usize>c * 4;
+  const col = <usize>c * 4;
+  let tile = 0;
+  for (let im = 0; im < n; im++) {
+    for (let ty = 0; ty < th; ty++) {
+      for (let tx = 0; tx < tw; tx++) {
+        const base = grid + ((<usize>(im * h + ty * 2) * <usize>w + <usize>(tx * 2)) * <usize>c) * 4;
+        const src = m + <usize>tile * <usize>c * 4;
+        for (let k = 0; k < c; k += 4) {
+          const o = <usize>k * 4;
+          const q = src + o;
+          const m00 = v128.load(q), m01 = v128.load(q + plane);
+          const m02 = v128.load(q + 2 * plane), m03 = v128.load(q + 3 * plane);
+          const m10 = v128.load(q + 4 * plane), m11 = v128.load(q + 5 * plane);
+          const m12 = v128.load(q + 6 * plane), m13 = v128.load(q + 7 * plane);
+          const m20 = v128.load(q + 8 * plane), m21 = v128.load(q + 9 * plane);
+          const m22 = v128.load(q + 10 * plane), m23 = v128.load(q + 11 * plane);
+          const m30 = v128.load(q + 12 * plane), m31 = v128.load(q + 13 * plane);
+          const m32 = v128.load(q + 14 * plane), m33 = v128.load(q + 15 * plane);
+          // t = A^T M (rows)
+          const t00 = f32x4.add(f32x4.add(m00, m10), m20);
+          const t01 = f32x4.add(f32x4.add(m01, m11), m21);
+          const t02 = f32x4.add(f32x4.add(m02, m12), m22);
+          const t03 = f32x4.add(f32x4.add(m03, m13), m23);
+          const t10 = f32x4.sub(f32x4.sub(m10, m20), m30);
+          const t11 = f32x4.sub(f32x4.sub(m11, m21), m31);
+          const t12 = f32x4.sub(f32x4.sub(m12, m22), m32);
+          const t13 = f32x4.sub(f32x4.sub(m13, m23), m33);
+          // Y = t A (columns)
+          const p = base + o;
+          v128.store(p, f32x4.add(f32x4.add(t00, t01), t02));
+          v128.store(p + col, f32x4.sub(f32x4.sub(t01, t02), t03));
+          v128.store(p + row, f32x4.add(f32x4.add(t10, t11), t12));
+          v128.store(p + row + col, f32x4.sub(f32x4.sub(t11, t12), t13));
+        }
+        tile++;
+      }
+    }
+  }
+}

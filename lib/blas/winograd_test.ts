@@ -1,0 +1,129 @@
+import assert from "node:assert/strict";
+import { backend_util } from "@tensorflow/tfjs-core";
+import { loadBlas, sgemm } from "./openblas.ts";
+import type { ConvInfo } from "./kernels/loops.ts";
+import { filterTransform, WASM_PATH, winograd, winogradApplies } from "./_winograd.ts";
+
+loadBlas();
+
+/** The geometry of a valid convolution of one h x w x ci image by a square filter. */
+function info(h: number, w: number, ci: number, co: number, filter = 3, stride = 1): ConvInfo {
+  return backend_util.computeConv2DInfo(
+    [1, h, w, ci],
+    [filter, filter, ci, co],
+    stride,
+    1,
+    "valid",
+  );
+}
+
+/** Deterministic pseudo-random floats in [-1, 1). */
+function random(n: number, seed: number): Float32Array {
+  const a = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    a[i] = s / 2 ** 31 - 1;
+  }
+  return a;
+}
+
+/** The direct convolution: nine shifted sgemms over the input's grid, as the fused step did. */
+function direct(x: Float32Array, g: Float32Array, n: number, c: ConvInfo): Float32Array {
+  const { inHeight: h, inWidth: w, inChannels: ci, outChannels: co } = c;
+  const rows = n * h * w;
+  const valid = rows - (2 * w + 2);
+  const grid = new Float32Array(rows * co);
+  for (let k = 0; k < 9; k++) {
+    const s = Math.floor(k / 3) * w + (k % 3);
+    sgemm(
+      false,
+      false,
+      valid,
+      co,
+      ci,
+      1,
+      x.subarray(s * ci, (valid + s) * ci),
+      ci,
+      g.subarray(k * ci * co, (k + 1) * ci * co),
+      co,
+      1,
+      grid,
+      co,
+    );
+  }
+  return grid;
+}
+
+Deno.test("winograd: the forward matches the direct shifted-GEMM convolution on random data", () => {
+  for (const [n, h, w, ci, co, chunk] of [[13, 26, 26, 32, 64, 12], [3, 8, 10, 4, 8, 2]]) {
+    const c = info(h, w, ci, co);
+    assert(winogradApplies(c));
+    const x = random(n * h * w * ci, 1 + n), g = random(9 * ci * co, 2 + n);
+    const want = direct(x, g, n, c);
+    const wg = winograd(c, chunk);
+    assert.equal(wg.images, chunk);
+    filterTransform(g, ci, co, wg.u);
+    let maxErr = 0, scale = 0, compared = 0;
+    for (let c0 = 0; c0 < n; c0 += chunk) {
+      const c1 = Math.min(n, c0 + chunk);
+      wg.input.set(x.subarray(c0 * h * w * ci, c1 * h * w * ci));
+      wg.run(c1 - c0);
+      for (let im = c0; im < c1; im++) {
+        for (let y = 0; y < c.outHeight; y++) {
+          for (let xx = 0; xx < c.outWidth; xx++) {
+            for (let o = 0; o < co; o++) {
+              const at = ((im * h + y) * w + xx) * co + o;
+              const got = wg.grid[at - c0 * h * w * co];
+              maxErr = Math.max(maxErr, Math.abs(got - want[at]));
+              scale = Math.max(scale, Math.abs(want[at]));
+              compared++;
+            }
+          }
+        }
+      }
+    }
+    assert.equal(compared, n * c.outHeight * c.outWidth * co);
+    assert(scale > 1, `scale ${scale}`);
+    assert(maxErr / scale < 1e-5, `max error ${maxErr} of scale ${scale}`);
+  }
+});
+
+Deno.test("winograd: applies to 3x3, stride 1, valid, even outputs, channels by 4 only", () => {
+  assert(winogradApplies(info(26, 26, 32, 64)));
+  assert.equal(winogradApplies(info(27, 26, 32, 64)), false); // odd output height
+  assert.equal(winogradApplies(info(26, 26, 3, 64)), false); // channels not by 4
+  assert.equal(winogradApplies(info(26, 26, 32, 64, 5)), false); // 5x5
+  assert.equal(winogradApplies(info(26, 26, 32, 64, 3, 2)), false); // stride 2
+});
+
+Deno.test("winograd: a missing module is one line naming the task that builds it", async () => {
+  // A copy of the module beside no winograd.wasm (the real one stays where it is).
+  const dir = await Deno.makeTempDir();
+  try {
+    for (const f of ["_winograd.ts", "openblas.ts"]) {
+      await Deno.copyFile(new URL(f, import.meta.url), `${dir}/${f}`);
+    }
+    await Deno.mkdir(`${dir}/kernels`);
+    await Deno.writeTextFile(`${dir}/kernels/loops.ts`, "export type ConvInfo = any;\n");
+    const code = `import { winograd } from "${dir}/_winograd.ts";
+      try { winograd(${JSON.stringify(info(26, 26, 32, 64))}, 6); }
+      catch (e) { console.log(e.message); }`;
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", "--no-config", code],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(
+      new TextDecoder().decode(out.stdout),
+      `${WASM_PATH} is missing: run deno task wasm (setup does)\n`,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("winograd: the buffers of a shape are made once per thread", () => {
+  const c = info(26, 26, 32, 64);
+  assert.equal(winograd(c, 6), winograd(c, 6));
+});
