@@ -21,6 +21,7 @@ import {
 } from "./kernels/loops.ts";
 import { fillDropoutMask } from "./_dropout_mask.ts";
 import { adadeltaUpdate } from "./_adadelta_update.ts";
+import { filterTransform, winograd, winogradApplies } from "./_winograd.ts";
 
 /** A dense layer's shape and what follows it. */
 export interface DenseLayout {
@@ -351,28 +352,7 @@ export function rowsPhase(
   const pooledImage = ph * pw * co;
   const lastW = weights[2 * lc], lastB = weights[2 * lc + 1];
   const per = lastConvImages(layout);
-  const grid = ctx.grids[t];
-  for (let c0 = n0; c0 < n1; c0 += per) {
-    const c1 = Math.min(n1, c0 + per);
-    const r0 = c0 * imageRows, r1 = Math.min(valid, c1 * imageRows);
-    for (let k = 0; k < taps; k++) {
-      const s = tapShift(li, k);
-      sgemm(
-        false,
-        false,
-        r1 - r0,
-        co,
-        ci,
-        1,
-        input.subarray((r0 + s) * ci, (r1 + s) * ci),
-        ci,
-        lastW.subarray(k * ci * co, (k + 1) * ci * co),
-        co,
-        k === 0 ? 0 : 1,
-        grid,
-        co,
-      );
-    }
+  const pool = (grid: Float32Array, c0: number, c1: number) => {
     const p0 = c0 * pooledImage, p1 = c1 * pooledImage;
     const pooled = ctx.pooled.subarray(p0, p1);
     maxPool2x2(
@@ -387,6 +367,42 @@ export function rowsPhase(
       pw,
     );
     epilogue(pooled, (c1 - c0) * ph * pw, co, lastB, true);
+  };
+  if (winogradApplies(li)) {
+    // Winograd F(2x2,3x3), same chunks (2.6x fewer multiply-adds, SIMD transforms).
+    const wg = winograd(li, per);
+    filterTransform(lastW, ci, co, wg.u);
+    for (let c0 = n0; c0 < n1; c0 += per) {
+      const c1 = Math.min(n1, c0 + per);
+      wg.input.set(input.subarray(c0 * imageRows * ci, c1 * imageRows * ci));
+      wg.run(c1 - c0);
+      pool(wg.grid, c0, c1);
+    }
+  } else {
+    const grid = ctx.grids[t];
+    for (let c0 = n0; c0 < n1; c0 += per) {
+      const c1 = Math.min(n1, c0 + per);
+      const r0 = c0 * imageRows, r1 = Math.min(valid, c1 * imageRows);
+      for (let k = 0; k < taps; k++) {
+        const s = tapShift(li, k);
+        sgemm(
+          false,
+          false,
+          r1 - r0,
+          co,
+          ci,
+          1,
+          input.subarray((r0 + s) * ci, (r1 + s) * ci),
+          ci,
+          lastW.subarray(k * ci * co, (k + 1) * ci * co),
+          co,
+          k === 0 ? 0 : 1,
+          grid,
+          co,
+        );
+      }
+      pool(grid, c0, c1);
+    }
   }
   const q0 = n0 * pooledImage, q1 = n1 * pooledImage;
   let seed = 0;

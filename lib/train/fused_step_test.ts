@@ -316,18 +316,22 @@ Deno.test("fused step: training matches the tape step and leaves the model usabl
     assert.ok(Math.abs(rf.loss - rt.loss) < 1e-5 * rt.loss, `step ${s}: ${rf.loss} vs ${rt.loss}`);
     assert.equal(rf.correct, rt.correct);
   }
-  // The variables now live in SharedArrayBuffers; tfjs still reads them as before.
+  // The variables now live in SharedArrayBuffers; tfjs still reads them as before. The bounds
+  // leave room for one ReLU flip: conv2's Winograd forward rounds unlike the tape's direct one
+  // (pooled values within 2e-7), and at batch 6 one pooled value that close to zero (step 3
+  // here) moves conv2's gradient by about 1 %, which Adadelta (lr 1) makes 1e-4 in a weight
+  // and in a prediction (the direct forward: 3e-8). The tests above check gradients tightly.
   const fusedWeights = fusedModel.getWeights().map((w) => w.dataSync() as Float32Array);
   const tapeWeights = tapeModel.getWeights().map((w) => w.dataSync() as Float32Array);
   fusedWeights.forEach((w, i) => {
     let worst = 0;
     for (let k = 0; k < w.length; k++) worst = Math.max(worst, Math.abs(w[k] - tapeWeights[i][k]));
-    assert.ok(worst < 1e-5, `weight ${i} differs by ${worst}`);
+    assert.ok(worst < 3e-4, `weight ${i} differs by ${worst}`);
   });
   const x = tf.tensor4d(batch(2, 99).images, [2, 28, 28, 1]);
   const a = (fusedModel.predict(x) as tf.Tensor).dataSync();
   const b = (tapeModel.predict(x) as tf.Tensor).dataSync();
-  a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) < 1e-4, `prediction ${i}: ${v} vs ${b[i]}`));
+  a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) < 1e-3, `prediction ${i}: ${v} vs ${b[i]}`));
   fused.close();
   tf.dispose(x);
   fusedOpt.dispose();
