@@ -22,8 +22,8 @@ export {
   type Report,
   selectTrials,
   writeReport,
-} from "./report.ts";
-export type { Chart, LoadedRecord, ReportOptions, ReportPaths, ResultsInput } from "./report.ts";
+} from "./build.ts";
+export type { Chart, LoadedRecord, ReportOptions, ReportPaths, ResultsInput } from "./build.ts";
 
 // Types from other folders that appear in this folder's signatures, so its docs are complete.
 export { BACKENDS } from "../record/mod.ts";

@@ -12,7 +12,7 @@ import {
   sweepCommand,
   trainCommand,
   validateBench,
-} from "./report.ts";
+} from "./build.ts";
 import { cellKey, readRecord, type TrialRecord } from "../record/mod.ts";
 import { mdText } from "../markdown.ts";
 
