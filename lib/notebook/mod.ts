@@ -4,7 +4,7 @@
  * @module
  */
 
-export * from "./notebook.ts";
+export * from "./display.ts";
 
 // Types from other folders that appear in this folder's signatures, so its docs are complete.
 export type { DatasetFile, EpochMetrics } from "../record/mod.ts";

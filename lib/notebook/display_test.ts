@@ -28,7 +28,7 @@ import {
   reportSections,
   trainingLossChart,
   VEGA_LITE_MIME,
-} from "./notebook.ts";
+} from "./display.ts";
 import { evaluate } from "../train/mod.ts";
 
 const PNG_SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
