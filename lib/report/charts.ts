@@ -278,45 +278,32 @@ export function accuracyPerEpochChart(records: TrialRecord[]): VegaLiteSpec {
     ])
   );
   const low = Math.floor(Math.min(100, ...values.map((v) => v.accuracy)));
-  return {
-    ...chartBase(
+  return perTrialPanels(
+    chartBase(
       "Accuracy per epoch",
       `one panel per trial, all on the same scale (${low}-100 %); training accuracy is ` +
         "measured during the epoch, with dropout",
     ),
-    data: { values },
-    facet: {
-      field: "trial",
-      type: "nominal",
-      title: null,
-      sort: order,
-      header: { labelFontSize: 12 },
-    },
-    columns: 3,
-    spec: {
-      width: 200,
-      height: 150,
-      mark: { type: "line", point: true },
-      encoding: {
-        x: EPOCH_X,
-        y: {
-          field: "accuracy",
-          type: "quantitative",
-          title: "Accuracy (%)",
-          scale: { domain: [low, 100] },
-        },
-        color: {
-          field: "split",
-          type: "nominal",
-          title: null,
-          sort: ["Training", "Validation"],
-          legend: { orient: "top" },
-        },
-        shape: { field: "split", type: "nominal", title: null, sort: ["Training", "Validation"] },
+    values,
+    order,
+    {
+      y: {
+        field: "accuracy",
+        type: "quantitative",
+        title: "Accuracy (%)",
+        scale: { domain: [low, 100] },
       },
+      color: {
+        field: "split",
+        type: "nominal",
+        title: null,
+        sort: ["Training", "Validation"],
+        legend: { orient: "top" },
+      },
+      shape: { field: "split", type: "nominal", title: null, sort: ["Training", "Validation"] },
     },
-    resolve: { scale: { y: "shared", x: "independent" } },
-  };
+    { labelFontSize: 12 },
+  );
 }
 
 /** Wall time of each epoch of every trial (train + evaluation), to see whether it is flat. */
@@ -330,22 +317,38 @@ export function epochTimeChart(records: TrialRecord[]): VegaLiteSpec {
       trial: trialLabel(r.args),
     }))
   );
-  return {
-    ...chartBase(
+  return perTrialPanels(
+    chartBase(
       "Time per epoch",
       "training plus evaluation; one panel per trial, all on the same scale",
     ),
+    values,
+    order,
+    { y: { field: "seconds", type: "quantitative", title: "Epoch time (s)" } },
+  );
+}
+
+/**
+ * Small multiples, one line chart per trial (epochs on x), three to a row, on a shared y
+ * scale.
+ */
+function perTrialPanels(
+  start: VegaLiteSpec,
+  values: unknown[],
+  order: string[],
+  encoding: Record<string, unknown>,
+  header?: Record<string, unknown>,
+): VegaLiteSpec {
+  return {
+    ...start,
     data: { values },
-    facet: { field: "trial", type: "nominal", title: null, sort: order },
+    facet: { field: "trial", type: "nominal", title: null, sort: order, ...(header && { header }) },
     columns: 3,
     spec: {
       width: 200,
       height: 150,
       mark: { type: "line", point: true },
-      encoding: {
-        x: EPOCH_X,
-        y: { field: "seconds", type: "quantitative", title: "Epoch time (s)" },
-      },
+      encoding: { x: EPOCH_X, ...encoding },
     },
     resolve: { scale: { y: "shared", x: "independent" } },
   };
