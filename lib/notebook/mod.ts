@@ -42,4 +42,13 @@ export { type SectionDisplay, sectionDisplays, showSections } from "./report_vie
 export type { DatasetFile, EpochMetrics } from "../record/mod.ts";
 export type { Split } from "../data/mod.ts";
 export type { LayersModel } from "../model/mod.ts";
-export type { Chart, Section, VegaLiteSpec } from "../report/mod.ts";
+export type {
+  Align,
+  Block,
+  Chart,
+  ChartBlock,
+  Section,
+  TableBlock,
+  TextBlock,
+  VegaLiteSpec,
+} from "../report/mod.ts";
