@@ -1,9 +1,11 @@
 /**
  * Runs each trial in a fresh container with least privilege: `docker create --rm` then
- * `docker start -a`, named and labelled (project, trial, results directory, sweep), no network,
- * CPU, memory (no swap beyond it) and pids limited, all capabilities dropped, no new
+ * `docker start -a -i`, named and labelled (project, trial, results directory, sweep), no
+ * network, CPU, memory (no swap beyond it) and pids limited, all capabilities dropped, no new
  * privileges, a read-only root filesystem (tmpfs /tmp), a non-root user, the results directory
- * mounted at /results.
+ * mounted at /results. The container's stdin is a pipe this process holds and never writes
+ * (through `docker start -i`): when the sweep dies, even by kill -9, the trial reads end-of-file
+ * and stops after its batch, recording itself interrupted.
  * @module
  */
 
@@ -12,6 +14,7 @@ import { docker, firstLine, PROJECT_LABEL } from "./docker.ts";
 import { RESULTS_LABEL, SWEEP_LABEL } from "./orphans.ts";
 import { type LineSink, settlesWithin, signalChild, spawnStreaming } from "./process.ts";
 import { trialFlags } from "./child_args.ts";
+import { PARENT_PIPE_ENV } from "../record/mod.ts";
 import { type RunningTrial, STOP_GRACE_MS, type TrialJob, type TrialRunner } from "./runner.ts";
 
 /** Settings of {@link DockerRunner}. */
@@ -118,7 +121,7 @@ export class DockerRunner implements TrialRunner {
   /** The `docker create` arguments of one trial in a container called `name`. */
   createArgs(job: TrialJob, name: string): string[] {
     const o = this.options;
-    const args = ["create", "--rm", "--init", "--name", name, "--network", "none"];
+    const args = ["create", "--rm", "--init", "-i", "--name", name, "--network", "none"];
     const add = (flag: string, value: string) => args.push(flag, value);
     add("--label", PROJECT_LABEL);
     add("--label", `org.mnist-deno.trial=${job.id}`);
@@ -136,6 +139,7 @@ export class DockerRunner implements TrialRunner {
     add("--user", o.user);
     add("-v", `${job.resultsDir}:${CONTAINER_RESULTS}`);
     add("-e", `TRIAL_IMAGE_ID=${o.imageId}`);
+    add("-e", `${PARENT_PIPE_ENV}=stdin`);
     if (o.gitCommit) add("-e", `TRIAL_GIT_COMMIT=${o.gitCommit}`);
     // A data directory is mounted read-only at the same path, so the trial id does not change.
     if (job.args.dataDir) add("-v", `${job.args.dataDir}:${job.args.dataDir}:ro`);
@@ -194,7 +198,8 @@ export class DockerRunner implements TrialRunner {
           return { code: c.code };
         }
         if (stopping) return { code: 130 };
-        started = spawnStreaming("docker", ["start", "-a", name], {}, sink);
+        // Our end of its stdin stays open while we live (see the module's doc).
+        started = spawnStreaming("docker", ["start", "-a", "-i", name], { parentPipe: true }, sink);
         return { code: (await started.exited).code };
       } finally {
         // Whatever happened (stopped, killed, failed): no container of this trial stays.

@@ -32,7 +32,8 @@ Deno.test("docker create: isolated, least privilege, limited, pinned, labelled, 
     sweepId: "42-1234",
   });
   const argv = runner.createArgs(job, "mnist-x");
-  assert.deepEqual(argv.slice(0, 3), ["create", "--rm", "--init"]);
+  // -i: stdin stays open for `docker start -i`, the trial's lifeline to its sweep.
+  assert.deepEqual(argv.slice(0, 4), ["create", "--rm", "--init", "-i"]);
   assert.deepEqual(values(argv, "--network"), ["none"]);
   assert.deepEqual(values(argv, "--memory-swap"), ["4g"]);
   assert.deepEqual(values(argv, "--pids-limit"), ["256"]);
@@ -52,7 +53,11 @@ Deno.test("docker create: isolated, least privilege, limited, pinned, labelled, 
     "org.mnist-deno.sweep=42-1234",
   ]);
   assert.deepEqual(values(argv, "-v"), ["/tmp/res:/results", "/data/mnist:/data/mnist:ro"]);
-  assert.deepEqual(values(argv, "-e"), ["TRIAL_IMAGE_ID=sha256:abc", "TRIAL_GIT_COMMIT=deadbeef"]);
+  assert.deepEqual(values(argv, "-e"), [
+    "TRIAL_IMAGE_ID=sha256:abc",
+    "TRIAL_PARENT_PIPE=stdin",
+    "TRIAL_GIT_COMMIT=deadbeef",
+  ]);
   const image = argv.indexOf("mnist-deno:0123456789ab");
   assert.deepEqual(argv.slice(image + 1), [
     "--epochs=5",
