@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Report, Section } from "./document.ts";
+import type { Report, ReportOptions, Section } from "./document.ts";
 import type { ResultsInput } from "./load.ts";
 import { duplicateCells, selectTrials } from "./select.ts";
 import { introBlocks } from "./section_intro.ts";
@@ -19,14 +19,6 @@ import { gridSections } from "./section_grids.ts";
 import { environmentSection } from "./section_environment.ts";
 import { duplicatesSection, leftOutSection } from "./section_records.ts";
 import { rerunSection } from "./section_rerun.ts";
-
-/** How the report is made. */
-export interface ReportOptions {
-  /** Also match trials run on the first N images (`limitTrain`/`limitTest` set). */
-  includeSubsets: boolean;
-  /** The results directory as commands in the report should name it, e.g. `results`. */
-  resultsDir: string;
-}
 
 /** The report's title. */
 export const REPORT_TITLE = "Results: the MNIST CNN study on Deno and TensorFlow.js";

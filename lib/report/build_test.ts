@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildReport, type ReportOptions } from "./build.ts";
-import { reportCharts } from "./document.ts";
+import { buildReport } from "./build.ts";
+import { reportCharts, type ReportOptions } from "./document.ts";
 import { loadResults, type ResultsInput } from "./load.ts";
 import { type MarkdownOptions, toMarkdown } from "./to_markdown.ts";
 import { sweepCommand, trainCommand } from "./commands.ts";

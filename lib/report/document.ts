@@ -108,3 +108,11 @@ export function reportCharts(report: Report): Chart[] {
   return [report.intro, ...report.sections.map((s) => s.blocks)].flat()
     .flatMap((b) => (b.kind === "chart" ? [b.chart] : []));
 }
+
+/** How the report is made. */
+export interface ReportOptions {
+  /** Also match trials run on the first N images (`limitTrain`/`limitTest` set). */
+  includeSubsets: boolean;
+  /** The results directory as commands in the report should name it, e.g. `results`. */
+  resultsDir: string;
+}

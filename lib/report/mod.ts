@@ -16,13 +16,14 @@ export {
   tableCsv,
   tableJson,
 } from "./grids.ts";
-export { buildReport, REPORT_TITLE, type ReportOptions } from "./build.ts";
+export { buildReport, REPORT_TITLE } from "./build.ts";
 export {
   type Block,
   type Chart,
   type ChartBlock,
   type Report,
   reportCharts,
+  type ReportOptions,
   type Section,
   type TableBlock,
   type TextBlock,

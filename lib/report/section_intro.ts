@@ -5,10 +5,9 @@
  */
 
 import { allCells } from "../record/mod.ts";
-import { type Block, text } from "./document.ts";
+import { type Block, type ReportOptions, text } from "./document.ts";
 import type { LoadedRecord, ResultsInput } from "./load.ts";
 import { isSubset } from "./select.ts";
-import type { ReportOptions } from "./build.ts";
 
 /**
  * The blocks between the title and the first section.

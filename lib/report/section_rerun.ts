@@ -5,8 +5,7 @@
 
 import type { BenchRecord } from "../record/mod.ts";
 import { benchCommand, trainCommand } from "./commands.ts";
-import { type Section, text } from "./document.ts";
-import type { ReportOptions } from "./build.ts";
+import { type ReportOptions, type Section, text } from "./document.ts";
 
 /**
  * The rerun section.

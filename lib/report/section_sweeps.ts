@@ -19,12 +19,18 @@ import {
   formatLr,
   valLossPerEpochChart,
 } from "./charts.ts";
-import { type Block, chartBlock, type Section, tableBlock, text } from "./document.ts";
+import {
+  type Block,
+  chartBlock,
+  type ReportOptions,
+  type Section,
+  tableBlock,
+  text,
+} from "./document.ts";
 import { DASH } from "./format.ts";
 import type { LoadedRecord, ResultsInput } from "./load.ts";
 import { matchesCell } from "./select.ts";
 import { sweepCommand, trainCommand } from "./commands.ts";
-import type { ReportOptions } from "./build.ts";
 
 /**
  * The sections of the three sweeps, in the reference's order.
