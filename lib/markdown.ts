@@ -38,15 +38,34 @@ export function mdText(text: string): string {
   return out;
 }
 
+/** How a table column is aligned: `null` (or absent) leaves it to the viewer. */
+export type Align = "left" | "center" | "right" | null;
+
+const DELIMITERS: Record<string, string> = {
+  left: ":---",
+  center: ":---:",
+  right: "---:",
+};
+
 /**
- * A Markdown table.
+ * A Markdown table: the one table writer of the project (sweep summary, report, notebooks).
  * @param header the column headings
  * @param rows the cells, already Markdown
+ * @param align per column, how it is aligned (absent: `---`, the viewer's default)
  * @returns the table's lines joined with newlines
+ * @example
+ * ```ts
+ * table(["a", "b"], [["1", "2"]], [null, "right"]); // "| a | b |\n| --- | ---: |\n| 1 | 2 |"
+ * ```
  */
-export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+export function table(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  align: readonly Align[] = [],
+): string {
   const line = (cells: readonly string[]) => `| ${cells.join(" | ")} |`;
-  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
+  const delimiters = header.map((_, i) => DELIMITERS[align[i] ?? ""] ?? "---");
+  return [line(header), line(delimiters), ...rows.map(line)].join("\n");
 }
 
 /** The reference's result rows: a label, and how a trial's totals fill its cell. */
@@ -57,9 +76,21 @@ const RESULT_ROWS: readonly [string, (t: TrialTotals) => string][] = [
 ];
 
 /**
- * A sweep's table in the reference's layout: one column per value swept; rows elapsed time,
- * validation loss and validation accuracy. The one builder for the sweep's summary and the
- * report.
+ * The rows of a sweep's table in the reference's layout: elapsed time, validation loss and
+ * validation accuracy, one cell per value swept. The one builder for the sweep's summary and
+ * the report.
+ * @param columns per column: the trial's totals, or the text for every row of it (`-`, a status)
+ * @returns the rows, each its label then one cell per column
+ */
+export function resultRows(columns: readonly (TrialTotals | string)[]): string[][] {
+  return RESULT_ROWS.map(([label, cell]) => [
+    label,
+    ...columns.map((c) => (typeof c === "string" ? c : cell(c))),
+  ]);
+}
+
+/**
+ * A sweep's table in the reference's layout ({@link resultRows}) as Markdown.
  * @param header the first column's heading, then one heading per column
  * @param columns per column: the trial's totals, or the text for every row of it (`-`, a status)
  * @returns the Markdown table
@@ -68,11 +99,5 @@ export function resultTable(
   header: readonly string[],
   columns: readonly (TrialTotals | string)[],
 ): string {
-  return table(
-    header,
-    RESULT_ROWS.map(([label, cell]) => [
-      label,
-      ...columns.map((c) => (typeof c === "string" ? c : cell(c))),
-    ]),
-  );
+  return table(header, resultRows(columns));
 }

@@ -4,8 +4,7 @@ import { join } from "node:path";
 import { runScript } from "./run_script_test.ts";
 import { setupBackend } from "../lib/blas/mod.ts";
 import { loadMnist } from "../lib/data/mod.ts";
-import { classify, loadServingModel } from "../lib/predict/mod.ts";
-import { encodePng } from "../lib/predict/encode_png_test.ts";
+import { classify, encodePng, loadServingModel } from "../lib/predict/mod.ts";
 import { readRecord } from "../lib/record/mod.ts";
 import { valMetrics } from "../lib/train/mod.ts";
 
@@ -39,7 +38,7 @@ Deno.test("predict: a sweep's saved model reproduces its record; PNGs; bad files
         samples[i] = 255 - digit[Math.floor(i / 112) * 28 + Math.floor((i % 56) / 2)];
       });
       files.push(join(dir, `digit${k}.png`));
-      await Deno.writeFile(files[k], encodePng(56, 56, samples, 0));
+      await Deno.writeFile(files[k], encodePng(samples, 56, 56));
     }
     await Deno.writeTextFile(join(dir, "notes.png"), "not an image");
     const p = await runScript("predict.ts", [

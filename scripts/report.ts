@@ -99,8 +99,8 @@ async function main(argv: string[]): Promise<number> {
     );
   }
   const chartsHref = relative(dirname(out), chartsDir).split("\\").join("/") || ".";
-  const report = buildReport(input, { includeSubsets, resultsDir: dir, chartsHref, png });
-  const written = await writeReport(report, { out, chartsDir, png });
+  const report = buildReport(input, { includeSubsets, resultsDir: dir });
+  const written = await writeReport(report, { out, chartsDir, chartsHref, png });
   console.log(`wrote ${out} and ${written.length - 1} chart files in ${chartsDir}`);
   return 0;
 }

@@ -80,6 +80,8 @@ Deno.test("conv2d forward and gradients match cpu (strides, paddings, odd shapes
     [[2, 6, 6, 4], [1, 1, 4, 3], [1, 1], "valid"],
     [[2, 5, 7, 3], [2, 3, 3, 2], [1, 2], 1],
     [[1, 4, 4, 3], [5, 5, 3, 2], [1, 1], "same"],
+    // 576 output positions per image: 7 images per im2col chunk, so two chunks, the last partial.
+    [[9, 24, 24, 2], [3, 3, 2, 3], [1, 1], "same"],
   ];
   for (const [xs, ws, strides, pad] of cases) {
     await sameAsCpu(

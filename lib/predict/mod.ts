@@ -5,7 +5,7 @@
  */
 
 export { BlankImageError, toMnist } from "./mnist_image.ts";
-export { decodePng, type GreyImage, PngError } from "./png.ts";
+export { crc32, decodePng, encodePng, type GreyImage, PngError } from "./png.ts";
 export {
   classify,
   loadServingModel,

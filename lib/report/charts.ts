@@ -77,7 +77,18 @@ function sorted(records: TrialRecord[]): TrialRecord[] {
   return [...records].sort((a, b) => compareCells(a.args, b.args));
 }
 
-function base(title: string, subtitle?: string): VegaLiteSpec {
+/**
+ * The start of every chart of the project (report and notebooks): the schema
+ * ({@link CHART_SCHEMA}), the title and the shared look ({@link CHART_CONFIG}).
+ * @param title the chart's title
+ * @param subtitle a line under the title, if any
+ * @returns the spec's first fields, to spread into a chart's spec
+ * @example
+ * ```ts
+ * const spec = { ...chartBase("Loss", "5 epochs"), mark: "line", data: { values: [] } };
+ * ```
+ */
+export function chartBase(title: string, subtitle?: string): VegaLiteSpec {
   return {
     $schema: CHART_SCHEMA,
     title: subtitle ? { text: title, subtitle } : title,
@@ -124,7 +135,7 @@ export function epochsElapsedChart(records: TrialRecord[]): VegaLiteSpec {
   };
   const y = { field: "seconds", type: "quantitative", title: "Elapsed time (s)" };
   return {
-    ...base("Elapsed time over the epochs", "epochs sweep, batch 128, lr 1.0"),
+    ...chartBase("Elapsed time over the epochs", "epochs sweep, batch 128, lr 1.0"),
     width: WIDTH,
     height: HEIGHT,
     data: { values },
@@ -172,7 +183,10 @@ export function elapsedBySweepChart(
     ? { mark: { type: "bar", width: { band: 0.5 } } }
     : { mark: { type: "line", point: { size: 60 } } };
   return {
-    ...base(`Elapsed time by ${paramTitle(param).replace(/ \(.*\)$/, "").toLowerCase()}`, subtitle),
+    ...chartBase(
+      `Elapsed time by ${paramTitle(param).replace(/ \(.*\)$/, "").toLowerCase()}`,
+      subtitle,
+    ),
     width: Math.max(200, 110 * values.length),
     height: HEIGHT,
     data: { values },
@@ -206,7 +220,10 @@ export function valLossPerEpochChart(
   );
   const lastEpochs = trials.map((r) => r.epochs.length);
   return {
-    ...base("Validation loss per epoch", `${subtitle}; trials set slightly apart to show each`),
+    ...chartBase(
+      "Validation loss per epoch",
+      `${subtitle}; trials set slightly apart to show each`,
+    ),
     width: WIDTH,
     height: HEIGHT,
     data: { values },
@@ -261,45 +278,32 @@ export function accuracyPerEpochChart(records: TrialRecord[]): VegaLiteSpec {
     ])
   );
   const low = Math.floor(Math.min(100, ...values.map((v) => v.accuracy)));
-  return {
-    ...base(
+  return perTrialPanels(
+    chartBase(
       "Accuracy per epoch",
       `one panel per trial, all on the same scale (${low}-100 %); training accuracy is ` +
         "measured during the epoch, with dropout",
     ),
-    data: { values },
-    facet: {
-      field: "trial",
-      type: "nominal",
-      title: null,
-      sort: order,
-      header: { labelFontSize: 12 },
-    },
-    columns: 3,
-    spec: {
-      width: 200,
-      height: 150,
-      mark: { type: "line", point: true },
-      encoding: {
-        x: EPOCH_X,
-        y: {
-          field: "accuracy",
-          type: "quantitative",
-          title: "Accuracy (%)",
-          scale: { domain: [low, 100] },
-        },
-        color: {
-          field: "split",
-          type: "nominal",
-          title: null,
-          sort: ["Training", "Validation"],
-          legend: { orient: "top" },
-        },
-        shape: { field: "split", type: "nominal", title: null, sort: ["Training", "Validation"] },
+    values,
+    order,
+    {
+      y: {
+        field: "accuracy",
+        type: "quantitative",
+        title: "Accuracy (%)",
+        scale: { domain: [low, 100] },
       },
+      color: {
+        field: "split",
+        type: "nominal",
+        title: null,
+        sort: ["Training", "Validation"],
+        legend: { orient: "top" },
+      },
+      shape: { field: "split", type: "nominal", title: null, sort: ["Training", "Validation"] },
     },
-    resolve: { scale: { y: "shared", x: "independent" } },
-  };
+    { labelFontSize: 12 },
+  );
 }
 
 /** Wall time of each epoch of every trial (train + evaluation), to see whether it is flat. */
@@ -313,22 +317,38 @@ export function epochTimeChart(records: TrialRecord[]): VegaLiteSpec {
       trial: trialLabel(r.args),
     }))
   );
-  return {
-    ...base(
+  return perTrialPanels(
+    chartBase(
       "Time per epoch",
       "training plus evaluation; one panel per trial, all on the same scale",
     ),
+    values,
+    order,
+    { y: { field: "seconds", type: "quantitative", title: "Epoch time (s)" } },
+  );
+}
+
+/**
+ * Small multiples, one line chart per trial (epochs on x), three to a row, on a shared y
+ * scale.
+ */
+function perTrialPanels(
+  start: VegaLiteSpec,
+  values: unknown[],
+  order: string[],
+  encoding: Record<string, unknown>,
+  header?: Record<string, unknown>,
+): VegaLiteSpec {
+  return {
+    ...start,
     data: { values },
-    facet: { field: "trial", type: "nominal", title: null, sort: order },
+    facet: { field: "trial", type: "nominal", title: null, sort: order, ...(header && { header }) },
     columns: 3,
     spec: {
       width: 200,
       height: 150,
       mark: { type: "line", point: true },
-      encoding: {
-        x: EPOCH_X,
-        y: { field: "seconds", type: "quantitative", title: "Epoch time (s)" },
-      },
+      encoding: { x: EPOCH_X, ...encoding },
     },
     resolve: { scale: { y: "shared", x: "independent" } },
   };
@@ -351,7 +371,7 @@ export function publishedElapsedChart(rows: ComparisonRow[], ourName: string): V
     { trial: r.trial, source: "published", seconds: r.published.elapsed },
   ]);
   return {
-    ...base(
+    ...chartBase(
       "Elapsed time: ours against the published",
       `ours: ${ourName}; published: PyTorch, CPU`,
     ),
@@ -403,7 +423,7 @@ export function publishedValidationChart(rows: ComparisonRow[]): VegaLiteSpec {
     },
   });
   return {
-    ...base("Validation: ours against the published"),
+    ...chartBase("Validation: ours against the published"),
     data: { values },
     hconcat: [
       panel("valLoss", "Validation loss (NLL)", true),
@@ -424,7 +444,10 @@ export function benchChart(bench: BenchRecord): VegaLiteSpec {
     }))
   );
   return {
-    ...base("Time per training step", `${bench.machine.cpu}, ${bench.machine.cores} cores; median`),
+    ...chartBase(
+      "Time per training step",
+      `${bench.machine.cpu}, ${bench.machine.cores} cores; median`,
+    ),
     width: WIDTH,
     height: HEIGHT,
     data: { values },

@@ -16,7 +16,7 @@ import {
 } from "./charts.ts";
 import { compileSpec } from "./render.ts";
 import { PUBLISHED, readRecord, type TrialRecord } from "../record/mod.ts";
-import { validateBench } from "./report.ts";
+import { validateBench } from "./load.ts";
 
 const DIR = fileURLToPath(new URL("./testdata/", import.meta.url));
 

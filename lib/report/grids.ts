@@ -2,13 +2,14 @@
  * Every grid the records hold, not only the study's three sweeps: the `ok` records split by
  * the data they ran on, and within each such grid the parameters that vary, with trials that
  * differ only in `--seed` grouped (mean and sample standard deviation, each seed kept). The
- * table as Markdown, CSV or JSON, and a small-multiples chart of each varied parameter
+ * table (a block of the report), CSV or JSON, and a small-multiples chart of each varied parameter
  * against validation accuracy and time. Pure and deterministic.
  * @module
  */
 
 import { ARG_SPECS, type TrialArgs, type TrialRecord } from "../record/mod.ts";
-import { CHART_CONFIG, type VegaLiteSpec } from "./charts.ts";
+import { CHART_CONFIG, CHART_SCHEMA, type VegaLiteSpec } from "./charts.ts";
+import { type TableBlock, tableBlock } from "./document.ts";
 
 /** The arguments that tell grids apart: the data a trial ran on. */
 const DATA_KEYS: readonly (keyof TrialArgs)[] = ["limitTrain", "limitTest", "dataDir"];
@@ -225,10 +226,12 @@ function paramText(v: unknown): string {
 }
 
 /**
- * Markdown lines of one grid's table: a row per setting with mean (and ± std over seeds),
- * then, when some setting has several seeds, a row per seed below it.
+ * One grid's table: a row per setting with mean (and ± std over seeds), then, when some
+ * setting has several seeds, a row per seed below it.
+ * @param grid the grid
+ * @returns the table block
  */
-export function gridTable(grid: Grid): string[] {
+export function gridTable(grid: Grid): TableBlock {
   const header = [
     ...grid.varied.map((k) => `\`--${flagOf(k)}\``),
     "Seeds",
@@ -236,32 +239,31 @@ export function gridTable(grid: Grid): string[] {
     "Val accuracy",
     "Time",
   ];
-  const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
-  const out = [line(header), line(header.map(() => "---"))];
+  const rows: string[][] = [];
   for (const g of grid.groups) {
     const params = grid.varied.map((k) => paramText(g.params[k]));
     const seeds = g.trials.map((t) => t.seed).join(", ");
     const pm = (mean: string, std: string | null) => (std === null ? mean : `${mean} ± ${std}`);
-    out.push(line([
+    rows.push([
       ...params,
       seeds,
       pm(g.mean.valLoss.toFixed(4), g.std && g.std.valLoss.toFixed(4)),
       pm(pct(g.mean.valAcc), g.std && pct(g.std.valAcc)),
       pm(`${g.mean.time.toFixed(2)} s`, g.std && `${g.std.time.toFixed(2)} s`),
-    ]));
+    ]);
     if (g.trials.length > 1) {
       for (const t of g.trials) {
-        out.push(line([
+        rows.push([
           ...params.map(() => ""),
           `seed ${t.seed}`,
           t.valLoss.toFixed(4),
           pct(t.valAcc),
           `${t.time.toFixed(2)} s`,
-        ]));
+        ]);
       }
     }
   }
-  return out;
+  return tableBlock(header, rows);
 }
 
 /** Axis title of a parameter (its flag). */
@@ -336,7 +338,7 @@ export function gridChart(grid: Grid, title: string): VegaLiteSpec {
     };
   };
   return {
-    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    $schema: CHART_SCHEMA,
     title: {
       text: title,
       subtitle: `${grid.data}; a point per trial (each seed), a tick: the mean at each value`,

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readRecord, trialId, type TrialRecord } from "../record/mod.ts";
 import { compileSpec } from "./render.ts";
+import { table } from "../markdown.ts";
 import { findGrids, gridChart, gridTable, tableCsv, tableJson } from "./grids.ts";
 
 const FIXTURE = join(
@@ -49,7 +50,9 @@ Deno.test("grids: seeds become mean and sample std, each seed listed; data split
   assert.ok(Math.abs(three.std!.valAcc - 0.1) < 1e-12);
   assert.ok(Math.abs(three.std!.time - 1) < 1e-12);
   assert.equal(g.groups[1].std, null);
-  assert.deepEqual(gridTable(g), [
+  const block = gridTable(g);
+  assert.deepEqual(block.header, ["`--lr`", "Seeds", "Val loss", "Val accuracy", "Time"]);
+  assert.deepEqual(table(block.header, block.rows).split("\n"), [
     "| `--lr` | Seeds | Val loss | Val accuracy | Time |",
     "| --- | --- | --- | --- | --- |",
     "| 0.5 | 1, 2, 3 | 0.5000 ± 0.1000 | 80.00 % ± 10.00 % | 6.00 s ± 1.00 s |",

@@ -317,6 +317,17 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
   const sameWay = async (id: string | null) => {
     await markDone(plan, resultsDir, o.reuseAny ? undefined : id);
   };
+  /** The trial image, built when missing; trials recorded ok in this image count as done. */
+  const trialImage = async () => {
+    const image = await ensureImage(
+      o.root,
+      (line) => print(`  [build] ${line}`, "stdout"),
+      controller.signal,
+    );
+    if (image.built) say(`Image: built ${image.tag} (${image.id.slice(0, 19)})`);
+    await sameWay(image.id);
+    return image;
+  };
   if (o.dryRun) {
     if (kind === "docker" || kind === "swarm") {
       const tag = await imageTag(o.root);
@@ -435,13 +446,7 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
       const cpus = o.cpus ?? String(cpusets ? cpusets[0].split(",").length : cpuCount);
       const tag = await imageTag(o.root);
       say(`Image: ${tag}`);
-      const image = await ensureImage(
-        o.root,
-        (line) => print(`  [build] ${line}`, "stdout"),
-        controller.signal,
-      );
-      if (image.built) say(`Image: built ${image.tag} (${image.id.slice(0, 19)})`);
-      await sameWay(image.id);
+      const image = await trialImage();
       runner = new DockerRunner({
         image: image.tag,
         imageId: image.id,
@@ -454,13 +459,7 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
         sweepId: id,
       });
     } else if (kind === "swarm") {
-      const image = await ensureImage(
-        o.root,
-        (line) => print(`  [build] ${line}`, "stdout"),
-        controller.signal,
-      );
-      if (image.built) say(`Image: built ${image.tag} (${image.id.slice(0, 19)})`);
-      await sameWay(image.id);
+      const image = await trialImage();
       let ref = image.tag;
       if (o.registry !== null) {
         say(`Image: pushing ${image.tag} to ${o.registry} ...`);

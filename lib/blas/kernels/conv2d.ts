@@ -45,9 +45,22 @@ function dilationsAreOne(d: unknown): boolean {
   return (d as number[]).every((v) => v === 1);
 }
 
-/** Images per im2col chunk: their output positions are the GEMM's rows. */
-function im2colImages(info: ConvInfo): number {
-  return Math.min(info.batchSize, imagesPerChunk(info.outHeight * info.outWidth));
+/**
+ * Runs `chunk` over the batch a few images at a time (their output positions are the GEMM's
+ * rows, about {@link CHUNK_ROWS} of them), with one column buffer sized for a chunk.
+ */
+function im2colChunks(
+  info: ConvInfo,
+  chunk: (n0: number, count: number, rows: number, col: Float32Array) => void,
+) {
+  const rowsPerImage = info.outHeight * info.outWidth;
+  const per = Math.min(info.batchSize, imagesPerChunk(rowsPerImage));
+  const K = info.filterHeight * info.filterWidth * info.inChannels;
+  const col = scratchBuffer(0, per * rowsPerImage * K);
+  for (let n0 = 0; n0 < info.batchSize; n0 += per) {
+    const count = Math.min(per, info.batchSize - n0);
+    chunk(n0, count, count * rowsPerImage, col);
+  }
 }
 
 function convInfoFor(
@@ -217,20 +230,15 @@ function convForward(
     convForwardShifted(result, x, w, info, bias, relu);
     return result;
   }
-  const per = im2colImages(info);
-  const rowsPerImage = OH * OW;
-  const col = scratchBuffer(0, per * rowsPerImage * K);
-  for (let n0 = 0; n0 < N; n0 += per) {
-    const count = Math.min(per, N - n0);
-    const rows = count * rowsPerImage;
+  im2colChunks(info, (n0, count, rows, col) => {
     im2col(x, info, n0, count, col);
-    const o0 = n0 * rowsPerImage * CO;
+    const o0 = n0 * OH * OW * CO;
     const o = result.subarray(o0, o0 + rows * CO);
     // The bias goes in first (memcpy speed) and sgemm adds the product to it (beta = 1).
     if (bias !== null) fillRows(o, bias);
     sgemm(false, false, rows, CO, K, 1, col, K, w, CO, bias !== null ? 1 : 0, o, CO);
     if (relu) epilogue(o, rows, CO, null, true);
-  }
+  });
   return result;
 }
 
@@ -289,17 +297,12 @@ function conv2DBackpropFilter(args: KernelArgs): TensorInfo | TensorInfo[] {
   const info = allFloat32(x, dy) ? convInfoFor(x.shape, filterShape, attrs) : null;
   if (info === null) return cpuFallback(Conv2DBackpropFilter, args);
   const xv = f32(args.backend, x), dyv = f32(args.backend, dy);
-  const { batchSize: N, outHeight: OH, outWidth: OW, outChannels: CO } = info;
+  const { outHeight: OH, outWidth: OW, outChannels: CO } = info;
   const K = info.filterHeight * info.filterWidth * info.inChannels;
   const dw = alloc(args.backend, K * CO);
-  const per = im2colImages(info);
-  const rowsPerImage = OH * OW;
-  const col = scratchBuffer(0, per * rowsPerImage * K);
-  for (let n0 = 0; n0 < N; n0 += per) {
-    const count = Math.min(per, N - n0);
-    const rows = count * rowsPerImage;
+  im2colChunks(info, (n0, count, rows, col) => {
     im2col(xv, info, n0, count, col);
-    const d0 = n0 * rowsPerImage * CO;
+    const d0 = n0 * OH * OW * CO;
     sgemm(
       true,
       false,
@@ -315,7 +318,7 @@ function conv2DBackpropFilter(args: KernelArgs): TensorInfo | TensorInfo[] {
       dw,
       CO,
     );
-  }
+  });
   return out(args.backend, filterShape, dw);
 }
 
@@ -326,28 +329,19 @@ function conv2DBackpropInput(args: KernelArgs): TensorInfo | TensorInfo[] {
   const info = allFloat32(dy, filter) ? convInfoFor(inputShape, filter.shape, attrs) : null;
   if (info === null) return cpuFallback(Conv2DBackpropInput, args);
   const dyv = f32(args.backend, dy), w = f32(args.backend, filter);
-  const { batchSize: N, outHeight: OH, outWidth: OW, outChannels: CO } = info;
+  const { outHeight: OH, outWidth: OW, outChannels: CO } = info;
   const K = info.filterHeight * info.filterWidth * info.inChannels;
-  const unpaddedStride1 = info.strideHeight === 1 && info.strideWidth === 1 &&
-    info.padInfo.top === 0 && info.padInfo.left === 0 &&
-    info.outHeight === info.inHeight - info.filterHeight + 1 &&
-    info.outWidth === info.inWidth - info.filterWidth + 1;
-  if (unpaddedStride1) {
+  if (isUnpaddedStride1(info)) {
     const dxs = alloc(args.backend, inputShape.reduce((a, b) => a * b, 1));
     backpropInputShifted(dyv, w, info, dxs);
     return out(args.backend, inputShape, dxs);
   }
   const dx = allocZeroed(args.backend, inputShape.reduce((a, b) => a * b, 1));
-  const per = im2colImages(info);
-  const rowsPerImage = OH * OW;
-  const col = scratchBuffer(0, per * rowsPerImage * K);
-  for (let n0 = 0; n0 < N; n0 += per) {
-    const count = Math.min(per, N - n0);
-    const rows = count * rowsPerImage;
-    const d0 = n0 * rowsPerImage * CO;
+  im2colChunks(info, (n0, count, rows, col) => {
+    const d0 = n0 * OH * OW * CO;
     sgemm(false, true, rows, K, CO, 1, dyv.subarray(d0, d0 + rows * CO), CO, w, CO, 0, col, K);
     col2imAdd(col, info, n0, count, dx);
-  }
+  });
   return out(args.backend, inputShape, dx);
 }
 

@@ -1,29 +1,26 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  benchCommand,
-  buildReport,
-  type LoadedRecord,
-  loadResults,
-  matchesCell,
-  type ReportOptions,
-  selectTrials,
-  sweepCommand,
-  trainCommand,
-  validateBench,
-} from "./report.ts";
-import { cellKey, readRecord, type TrialRecord } from "../record/mod.ts";
+import { buildReport } from "./build.ts";
+import { reportCharts, type ReportOptions } from "./document.ts";
+import { loadResults, type ResultsInput } from "./load.ts";
+import { type MarkdownOptions, toMarkdown } from "./to_markdown.ts";
+import { sweepCommand, trainCommand } from "./commands.ts";
 import { mdText } from "../markdown.ts";
 
 const DIR = fileURLToPath(new URL("./testdata", import.meta.url));
 const TRIALS = join(DIR, "trials");
-const OPTIONS: ReportOptions = {
+const OPTIONS: ReportOptions & MarkdownOptions = {
   includeSubsets: true,
   resultsDir: "fixtures",
   chartsHref: "charts",
   png: true,
 };
+
+/** The report of `input` as Markdown. */
+function render(input: ResultsInput, options = OPTIONS): string {
+  return toMarkdown(buildReport(input, options), options);
+}
 
 /** The rows of the first Markdown table after `heading`, as cells. */
 function tableAfter(markdown: string, heading: string): string[][] {
@@ -39,108 +36,8 @@ function tableAfter(markdown: string, heading: string): string[][] {
   return rows.filter((r) => r[0] !== "---");
 }
 
-async function fixture(name: string): Promise<TrialRecord> {
-  return await readRecord(join(TRIALS, `${name}.json`));
-}
-
-/** A full-data record of a cell, from a fixture with the subset limits removed. */
-async function fullData(
-  cell: { epochs: number; batchSize: number; lr: number },
-  changes: Partial<TrialRecord> = {},
-): Promise<TrialRecord> {
-  const base = await fixture("e5_b128_lr1_g0.7_s1_n2000_t500_blas_j2");
-  return {
-    ...base,
-    ...changes,
-    args: { ...base.args, ...cell, limitTrain: null, limitTest: null },
-  };
-}
-
-Deno.test("loadResults keeps ok records and names every file left out", async () => {
-  const input = await loadResults(DIR);
-  assert.deepEqual(input.records.map((r) => r.record.id), [
-    "e10_b128_lr1_g0.7_s1_n2000_t500_blas_j2",
-    "e1_b128_lr1_g0.7_s1_n2000_t500_blas_j2",
-    "e5_b128_lr0.5_g0.7_s1_n2000_t500_blas_j2",
-    "e5_b128_lr1_g0.7_s1_n2000_t500_blas_j2",
-    "e5_b128_lr1_g0.7_s1_n2000_t500_cpu_j2",
-    "e5_b64_lr1_g0.7_s1_n2000_t500_blas_j2",
-  ]);
-  assert.deepEqual(input.warnings, [
-    `${TRIALS}/e5_b32_lr1_g0.7_s1_n2000_t500_blas_j2.json: status 'failed', left out (only 'ok' is reported)`,
-    `${TRIALS}/malformed.json: field 'epochs' is not a list, left out`,
-    `${TRIALS}/schema2.json: unknown schema version 2 (expected 1), left out`,
-  ]);
-  assert.equal(input.notOk.length, 1);
-  assert.equal(input.bench?.entries.length, 3);
-});
-
-Deno.test("loadResults of a missing directory finds nothing, without error", async () => {
-  const input = await loadResults(join(DIR, "no-such-dir"));
-  assert.deepEqual(input, { records: [], notOk: [], warnings: [], bench: null });
-});
-
-Deno.test("validateBench names the file and the problem", () => {
-  assert.throws(
-    () => validateBench({ kind: "bench", schema: 9, entries: [] }, "b.json"),
-    { message: "b.json: unknown bench schema version 9 (expected 1)" },
-  );
-  assert.throws(() => validateBench([], "b.json"), {
-    message: "b.json: not a bench record (expected kind 'bench')",
-  });
-  assert.throws(
-    () =>
-      validateBench({ kind: "bench", schema: 1, machine: {}, entries: [{ name: "x" }] }, "b.json"),
-    { message: "b.json: field 'entries' or 'machine' is malformed" },
-  );
-});
-
-Deno.test("matchesCell: epochs, batch, lr, gamma 0.7, seed 1, full data unless subsets allowed", async () => {
-  const cell = { epochs: 5, batchSize: 128, lr: 1 };
-  const full = (await fullData(cell)).args;
-  assert.ok(matchesCell(full, cell, false));
-  assert.ok(!matchesCell({ ...full, gamma: 0.5 }, cell, true));
-  assert.ok(!matchesCell({ ...full, seed: 2 }, cell, true));
-  assert.ok(!matchesCell({ ...full, lr: 0.5 }, cell, true));
-  assert.ok(!matchesCell({ ...full, epochs: 10 }, cell, true));
-  assert.ok(!matchesCell({ ...full, limitTrain: 2000 }, cell, false));
-  assert.ok(!matchesCell({ ...full, limitTest: 500 }, cell, false));
-  assert.ok(matchesCell({ ...full, limitTrain: 2000 }, cell, true));
-  // backend, threads and test batch size do not change which cell a trial fills
-  assert.ok(matchesCell({ ...full, backend: "cpu", threads: 1, testBatchSize: 500 }, cell, false));
-});
-
-Deno.test("selectTrials prefers full data, then the newest endedAt, and skips records not ok", async () => {
-  const cell = { epochs: 5, batchSize: 128, lr: 1 };
-  const key = cellKey(cell);
-  const older = await fullData(cell, { endedAt: "2026-01-01T00:00:00.000Z" });
-  const newer = await fullData(cell, { endedAt: "2026-02-01T00:00:00.000Z" });
-  const failedNewest = await fullData(cell, {
-    status: "failed",
-    endedAt: "2026-03-01T00:00:00.000Z",
-  });
-  const subsetNewest = await fixture("e5_b128_lr1_g0.7_s1_n2000_t500_blas_j2");
-  subsetNewest.endedAt = "2026-04-01T00:00:00.000Z";
-  const loaded: LoadedRecord[] = [
-    { path: "a.json", record: older },
-    { path: "b.json", record: newer },
-    { path: "c.json", record: failedNewest },
-    { path: "d.json", record: subsetNewest },
-  ];
-  assert.equal(selectTrials(loaded, false).get(key)?.path, "b.json");
-  assert.equal(selectTrials(loaded, true).get(key)?.path, "b.json");
-  assert.equal(selectTrials([loaded[0], loaded[3]], true).get(key)?.path, "a.json");
-  assert.equal(selectTrials([loaded[3]], false).size, 0);
-  assert.equal(selectTrials([loaded[3]], true).get(key)?.path, "d.json");
-  // equal endedAt: the first path, so the choice does not depend on directory order
-  assert.equal(
-    selectTrials([loaded[1], { ...loaded[1], path: "a2.json" }], false).get(key)?.path,
-    "a2.json",
-  );
-});
-
 Deno.test("buildReport: the three sweep tables, cell by cell", async () => {
-  const { markdown } = buildReport(await loadResults(DIR), OPTIONS);
+  const markdown = render(await loadResults(DIR));
   assert.deepEqual(tableAfter(markdown, "## Sweep a: epochs"), [
     ["Epochs", "1", "5", "10"],
     ["Elapsed time", "1.43 s", "6.42 s", "12.66 s"],
@@ -163,7 +60,7 @@ Deno.test("buildReport: the three sweep tables, cell by cell", async () => {
 
 Deno.test("buildReport: each sweep says where its trials ran", async () => {
   const input = await loadResults(DIR);
-  const { markdown } = buildReport(input, OPTIONS);
+  const markdown = render(input);
   const sweepA = markdown.slice(markdown.indexOf("## Sweep a"), markdown.indexOf("## Sweep b"));
   assert.match(sweepA, /\n\nRan in: container sha256:f1x7ure00000\.\n\n/);
   const local = input.records.find((r) => r.record.args.epochs === 1)!;
@@ -171,7 +68,7 @@ Deno.test("buildReport: each sweep says where its trials ran", async () => {
     ...local.record,
     environment: { ...local.record.environment, imageId: null },
   };
-  const mixed = buildReport(input, OPTIONS).markdown;
+  const mixed = render(input);
   assert.ok(
     mixed.includes(
       "\n\nRan in: container sha256:f1x7ure00000 (2 trials); local process (1 trial).\n\n",
@@ -180,7 +77,7 @@ Deno.test("buildReport: each sweep says where its trials ran", async () => {
 });
 
 Deno.test("buildReport: a missing trial says which record failed and the command that fills it", async () => {
-  const { markdown } = buildReport(await loadResults(DIR), OPTIONS);
+  const markdown = render(await loadResults(DIR));
   const train = "deno task train -- --epochs 5 --batch-size 32 --lr 1.0 " +
     "--out fixtures/trials/e5_b32_lr1_g0.7_s1.json";
   const sweep = "deno task sweep -- --grid epochs=5 --grid batch-size=32 --grid lr=1.0 " +
@@ -201,7 +98,7 @@ Deno.test("buildReport: a missing trial says which record failed and the command
 });
 
 Deno.test("buildReport: ours against the published, per trial", async () => {
-  const { markdown } = buildReport(await loadResults(DIR), OPTIONS);
+  const markdown = render(await loadResults(DIR));
   const start = markdown.indexOf("## Ours against the published numbers");
   const section = markdown.slice(start);
   assert.deepEqual(tableAfter(section, "Elapsed time:"), [
@@ -228,7 +125,9 @@ Deno.test("buildReport: ours against the published, per trial", async () => {
 });
 
 Deno.test("buildReport: environment, subsets, left-out files, bench and the chart list", async () => {
-  const { markdown, charts } = buildReport(await loadResults(DIR), OPTIONS);
+  const report = buildReport(await loadResults(DIR), OPTIONS);
+  const markdown = toMarkdown(report, OPTIONS);
+  const charts = reportCharts(report);
   const env = Object.fromEntries(tableAfter(markdown, "## Environment").slice(1));
   assert.equal(env["Backend"], "blas");
   assert.equal(env["Cores"], "2");
@@ -281,7 +180,7 @@ Deno.test("buildReport: a busy machine and samples spread too wide are flagged",
     top: [{ pid: 42, command: "deno", cores: 1.5 }],
     busy: true,
   };
-  const { markdown } = buildReport({ ...input, bench }, OPTIONS);
+  const markdown = render({ ...input, bench });
   assert.equal(tableAfter(markdown, "## Benchmark")[1][5], "120 % (too wide)");
   assert.ok(markdown.includes(
     "Measured on a busy machine: warning: the machine is busy (load average 3.40 on 2 cores; " +
@@ -294,16 +193,16 @@ Deno.test("buildReport is deterministic and leaves subsets out unless asked", as
   const input = await loadResults(DIR);
   const a = buildReport(input, OPTIONS);
   assert.deepEqual(buildReport(await loadResults(DIR), OPTIONS), a);
-  const strict = buildReport(input, { ...OPTIONS, includeSubsets: false, png: false });
-  assert.deepEqual(tableAfter(strict.markdown, "## Sweep a: epochs")[1], [
+  const strict = render(input, { ...OPTIONS, includeSubsets: false, png: false });
+  assert.deepEqual(tableAfter(strict, "## Sweep a: epochs")[1], [
     "Elapsed time",
     "—",
     "—",
     "—",
   ]);
-  assert.ok(strict.markdown.includes("6 records ran on a subset of the data and are not used"));
-  assert.ok(!strict.markdown.includes(".png"));
-  assert.ok(!strict.markdown.includes("## Environment"));
+  assert.ok(strict.includes("6 records ran on a subset of the data and are not used"));
+  assert.ok(!strict.includes(".png"));
+  assert.ok(!strict.includes("## Environment"));
 });
 
 Deno.test("report: records that lie or would crash it are left out, one line each; duplicates named; fields escaped", async () => {
@@ -366,8 +265,7 @@ Deno.test("report: records that lie or would crash it are left out, one line eac
     ]);
     for (const w of input.warnings) assert.ok(!w.includes("\n"), w);
 
-    const report = buildReport(input, OPTIONS);
-    const md = report.markdown;
+    const md = render(input);
     assert.doesNotMatch(md, /(^|[^\\])<img/, "no raw HTML");
     assert.ok(!md.includes("\n## heading"), "no heading injected");
     assert.ok(
@@ -392,18 +290,4 @@ Deno.test("report: records that lie or would crash it are left out, one line eac
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
-});
-
-Deno.test("benchCommand reproduces what the bench record holds", async () => {
-  const { bench } = await loadResults(DIR);
-  assert.equal(
-    benchCommand(bench, "results"),
-    "deno task bench -- --backends blas,cpu --vs-pytorch --steps 3 --out results/bench.json",
-  );
-  const committed = await loadResults(fileURLToPath(new URL("../../results", import.meta.url)));
-  assert.equal(
-    benchCommand(committed.bench, "results"),
-    "deno task bench -- --vs-pytorch --epochs 3 --out results/bench.json",
-  );
-  assert.equal(benchCommand(null, "out"), "deno task bench -- --out out/bench.json");
 });
