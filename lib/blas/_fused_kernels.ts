@@ -21,7 +21,7 @@ import {
 } from "./kernels/loops.ts";
 import { fillDropoutMask } from "./_dropout_mask.ts";
 import { adadeltaUpdate } from "./_adadelta_update.ts";
-import { filterTransform, winograd, winogradApplies } from "./_winograd.ts";
+import { winograd, winogradApplies } from "./_winograd.ts";
 
 /** A dense layer's shape and what follows it. */
 export interface DenseLayout {
@@ -371,7 +371,7 @@ export function rowsPhase(
   if (winogradApplies(li)) {
     // Winograd F(2x2,3x3), same chunks (2.6x fewer multiply-adds, SIMD transforms).
     const wg = winograd(li, per);
-    filterTransform(lastW, ci, co, wg.u);
+    wg.setFilter(lastW);
     for (let c0 = n0; c0 < n1; c0 += per) {
       const c1 = Math.min(n1, c0 + per);
       wg.input.set(input.subarray(c0 * imageRows * ci, c1 * imageRows * ci));
@@ -592,25 +592,40 @@ export function weightsPhase(
   const lead = maxShift(li) * co;
   const dIn = ctx.dIn[lc];
   const lastW = weights[2 * lc];
-  for (let r0 = n0 * imageRows; r0 < n1 * imageRows; r0 += CHUNK_ROWS) {
-    const r1 = Math.min(n1 * imageRows, r0 + CHUNK_ROWS);
-    for (let k = 0; k < taps; k++) {
-      const s = tapShift(li, k) * co;
-      sgemm(
-        false,
-        true,
-        r1 - r0,
-        ci,
-        co,
-        1,
-        ctx.dzGrid.subarray(lead + r0 * co - s, lead + r1 * co - s),
-        co,
-        lastW.subarray(k * ci * co, (k + 1) * ci * co),
-        co,
-        k === 0 ? 0 : 1,
-        dIn.subarray(r0 * ci, r1 * ci),
-        ci,
-      );
+  if (winogradApplies(li)) {
+    // Winograd F(2x2,3x3) over the zero-padded dz grid (its maxShift zero rows before the
+    // batch, zero rows and columns past each image's output), a chunk of images at a time.
+    const per = lastConvImages(layout);
+    const wg = winograd(li, per, "inputGradient");
+    wg.setFilter(lastW);
+    for (let c0 = n0; c0 < n1; c0 += per) {
+      const c1 = Math.min(n1, c0 + per);
+      const from = lead + (c0 * imageRows - wg.lead) * co;
+      wg.input.set(ctx.dzGrid.subarray(from, lead + c1 * imageRows * co));
+      wg.run(c1 - c0);
+      dIn.set(wg.grid.subarray(0, (c1 - c0) * imageRows * ci), c0 * imageRows * ci);
+    }
+  } else {
+    for (let r0 = n0 * imageRows; r0 < n1 * imageRows; r0 += CHUNK_ROWS) {
+      const r1 = Math.min(n1 * imageRows, r0 + CHUNK_ROWS);
+      for (let k = 0; k < taps; k++) {
+        const s = tapShift(li, k) * co;
+        sgemm(
+          false,
+          true,
+          r1 - r0,
+          ci,
+          co,
+          1,
+          ctx.dzGrid.subarray(lead + r0 * co - s, lead + r1 * co - s),
+          co,
+          lastW.subarray(k * ci * co, (k + 1) * ci * co),
+          co,
+          k === 0 ? 0 : 1,
+          dIn.subarray(r0 * ci, r1 * ci),
+          ci,
+        );
+      }
     }
   }
 

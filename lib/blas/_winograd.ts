@@ -71,16 +71,32 @@ interface Exports {
   ): void;
 }
 
+/**
+ * What a {@link Winograd} computes: the forward pass (input -> output of a valid convolution) or
+ * the input gradient (dz, zero-padded by 2 on each side, -> the input's gradient: the full
+ * correlation with the filter turned by 180 degrees and transposed).
+ */
+export type WinogradPass = "forward" | "inputGradient";
+
 /** One thread's Winograd buffers for a convolution's shape, all views of one wasm memory. */
 export interface Winograd {
   /** Images per chunk the buffers hold. */
   images: number;
-  /** A chunk's input, NHWC (copied in). */
+  /**
+   * A chunk's input at the convolution input's resolution (h x w per image), channels
+   * innermost, copied in: for the forward pass the images; for the input gradient dz in a grid
+   * of h x w per image (zero outside the output's rows and columns), after `lead` grid rows
+   * (those before the chunk's first image; zero before the batch's).
+   */
   input: Float32Array;
-  /** Transformed filters U[16][ci][co]. */
+  /** Grid rows before the first image in `input`: 0 forward, 2w + 2 for the input gradient. */
+  lead: number;
+  /** Transformed filters U[16][k][n] (k, n: channels in and out of the pass). */
   u: Float32Array;
-  /** The chunk's output at the input's resolution (2x2 per tile written, the rest untouched). */
+  /** The chunk's result at the convolution input's resolution (forward: 2x2 per tile written). */
   grid: Float32Array;
+  /** Sets `u` from the convolution's filter laid out [3][3][ci][co]. */
+  setFilter(g: Float32Array): void;
   /** Runs the chunk's first `count` images: input transform, 16 sgemms, output transform. */
   run(count: number): void;
 }
@@ -102,24 +118,30 @@ function compiled(): WebAssembly.Module {
 }
 
 /**
- * This thread's Winograd buffers for `info` (see {@link winogradApplies}) and chunks of
- * `images` images: made once, then reused.
+ * This thread's Winograd buffers for `pass` of the convolution `info` (see
+ * {@link winogradApplies}) in chunks of `images` images: made once, then reused.
  * @throws Error naming {@link WASM_PATH} when the module was not built
  */
-export function winograd(info: ConvInfo, images: number): Winograd {
-  const { inHeight: h, inWidth: w, inChannels: ci, outChannels: co } = info;
-  const key = `${h},${w},${ci},${co},${images}`;
+export function winograd(info: ConvInfo, images: number, pass: WinogradPass = "forward"): Winograd {
+  const { inHeight: h, inWidth: w } = info;
+  const forward = pass === "forward";
+  // Channels into and out of the pass, tiles per image, leading grid rows.
+  const ci = forward ? info.inChannels : info.outChannels;
+  const co = forward ? info.outChannels : info.inChannels;
+  const th = forward ? info.outHeight / TILE : h / TILE,
+    tw = forward ? info.outWidth / TILE : w / TILE;
+  const lead = forward ? 0 : 2 * w + 2;
+  const key = `${pass},${h},${w},${ci},${co},${images}`;
   const known = cache.get(key);
   if (known) return known;
-  const th = info.outHeight / TILE, tw = info.outWidth / TILE;
   const maxTiles = images * th * tw;
   const sizes = [
-    images * h * w * ci,
+    (images * h * w + lead) * ci,
     16 * ci * co,
     16 * (maxTiles * ci + PLANE_PAD),
     16 * (maxTiles * co + PLANE_PAD),
+    images * h * w * co,
   ];
-  sizes.push(images * h * w * co);
   const offsets: number[] = [];
   let bytes = 0;
   for (const s of sizes) {
@@ -138,11 +160,24 @@ export function winograd(info: ConvInfo, images: number): Winograd {
   const ex = instance.exports as unknown as Exports;
   const view = (j: number) => new Float32Array(memory.buffer, offsets[j], sizes[j]);
   const [input, u, v, m, grid] = [0, 1, 2, 3, 4].map(view);
+  const turned = forward ? null : new Float32Array(9 * ci * co);
   const wg: Winograd = {
     images,
     input,
+    lead,
     u,
     grid,
+    setFilter(g: Float32Array) {
+      if (turned === null) return filterTransform(g, ci, co, u);
+      // g'[i][j][o][c] = g[2 - i][2 - j][c][o]: turned by 180 degrees, channels swapped.
+      for (let k = 0; k < 9; k++) {
+        const src = (8 - k) * ci * co, dst = k * ci * co;
+        for (let c = 0; c < co; c++) {
+          for (let o = 0; o < ci; o++) turned[dst + o * co + c] = g[src + c * ci + o];
+        }
+      }
+      filterTransform(turned, ci, co, u);
+    },
     run(count: number) {
       const tiles = count * th * tw;
       const vs = planeStride(tiles, ci), ms = planeStride(tiles, co);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { backend_util } from "@tensorflow/tfjs-core";
 import { loadBlas, sgemm } from "./openblas.ts";
 import type { ConvInfo } from "./kernels/loops.ts";
-import { filterTransform, WASM_PATH, winograd, winogradApplies } from "./_winograd.ts";
+import { WASM_PATH, winograd, winogradApplies } from "./_winograd.ts";
 
 loadBlas();
 
@@ -63,7 +63,7 @@ Deno.test("winograd: the forward matches the direct shifted-GEMM convolution on 
     const want = direct(x, g, n, c);
     const wg = winograd(c, chunk);
     assert.equal(wg.images, chunk);
-    filterTransform(g, ci, co, wg.u);
+    wg.setFilter(g);
     let maxErr = 0, scale = 0, compared = 0;
     for (let c0 = 0; c0 < n; c0 += chunk) {
       const c1 = Math.min(n, c0 + chunk);
@@ -84,6 +84,71 @@ Deno.test("winograd: the forward matches the direct shifted-GEMM convolution on 
       }
     }
     assert.equal(compared, n * c.outHeight * c.outWidth * co);
+    assert(scale > 1, `scale ${scale}`);
+    assert(maxErr / scale < 1e-5, `max error ${maxErr} of scale ${scale}`);
+  }
+});
+
+/**
+ * The direct input gradient: nine shifted sgemms of dz (in a grid at the input's resolution,
+ * zero outside the outputs, after 2w + 2 zero rows) by the transposed filter taps.
+ */
+function directInputGradient(dz: Float32Array, g: Float32Array, n: number, c: ConvInfo) {
+  const { inHeight: h, inWidth: w, inChannels: ci, outChannels: co } = c;
+  const rows = n * h * w, lead = (2 * w + 2) * co;
+  const dx = new Float32Array(rows * ci);
+  for (let k = 0; k < 9; k++) {
+    const s = (Math.floor(k / 3) * w + (k % 3)) * co;
+    sgemm(
+      false,
+      true,
+      rows,
+      ci,
+      co,
+      1,
+      dz.subarray(lead - s, lead + rows * co - s),
+      co,
+      g.subarray(k * ci * co, (k + 1) * ci * co),
+      co,
+      1,
+      dx,
+      ci,
+    );
+  }
+  return dx;
+}
+
+Deno.test("winograd: the input gradient matches the direct shifted-GEMM one on random data", () => {
+  for (const [n, h, w, ci, co, chunk] of [[13, 26, 26, 32, 64, 6], [3, 8, 10, 4, 8, 2]]) {
+    const c = info(h, w, ci, co);
+    const lead = 2 * w + 2;
+    // dz at the outputs only, in a grid at the input's resolution after `lead` zero rows.
+    const dz = new Float32Array((lead + n * h * w) * co);
+    const values = random(dz.length, 3 + n);
+    for (let im = 0; im < n; im++) {
+      for (let y = 0; y < c.outHeight; y++) {
+        for (let x = 0; x < c.outWidth; x++) {
+          const at = (lead + (im * h + y) * w + x) * co;
+          dz.set(values.subarray(at, at + co), at);
+        }
+      }
+    }
+    const g = random(9 * ci * co, 4 + n);
+    const want = directInputGradient(dz, g, n, c);
+    const wg = winograd(c, chunk, "inputGradient");
+    assert.equal(wg.lead, lead);
+    wg.setFilter(g);
+    let maxErr = 0, scale = 0;
+    for (let c0 = 0; c0 < n; c0 += chunk) {
+      const c1 = Math.min(n, c0 + chunk);
+      wg.input.set(dz.subarray((lead + c0 * h * w - lead) * co, (lead + c1 * h * w) * co));
+      wg.run(c1 - c0);
+      for (let i = 0; i < (c1 - c0) * h * w * ci; i++) {
+        const want1 = want[c0 * h * w * ci + i];
+        maxErr = Math.max(maxErr, Math.abs(wg.grid[i] - want1));
+        scale = Math.max(scale, Math.abs(want1));
+      }
+    }
     assert(scale > 1, `scale ${scale}`);
     assert(maxErr / scale < 1e-5, `max error ${maxErr} of scale ${scale}`);
   }
