@@ -21,7 +21,7 @@ import {
 } from "./kernels/loops.ts";
 import { fillDropoutMask } from "./_dropout_mask.ts";
 import { adadeltaUpdate } from "./_adadelta_update.ts";
-import { winograd, winogradApplies } from "./_winograd.ts";
+import { winograd, winogradApplies, winogradFilterGradient } from "./_winograd.ts";
 
 /** A dense layer's shape and what follows it. */
 export interface DenseLayout {
@@ -559,33 +559,48 @@ export function weightsPhase(
   for (const dw of ctx.convDw[t]) dw.fill(0);
   if (n1 <= n0) return;
 
-  // The last convolution: filter gradient per tap (dz^T x shifted) over these images, and
-  // the input gradient of their rows (dz shifted back by the tap, times W[tap]^T; the zero
+  // The last convolution: filter gradient per tap (dz^T x shifted, or by Winograd) over these
+  // images, and the input gradient of their rows (dz shifted back by the tap, times W[tap]^T; the zero
   // rows before the grid cover the first image).
   const { lc, li, ci, co, taps, imageRows, valid } = lastConv(layout, n);
   const input = lc === 0 ? ctx.images : ctx.acts[lc - 1];
   const dz = dzOf(ctx, n);
   const dwT = ctx.convDw[t][lc];
-  const chunk = lastConvImages(layout) * imageRows;
-  for (let r0 = n0 * imageRows; r0 < Math.min(valid, n1 * imageRows); r0 += chunk) {
-    const r1 = Math.min(valid, n1 * imageRows, r0 + chunk);
-    for (let k = 0; k < taps; k++) {
-      const s = tapShift(li, k);
-      sgemm(
-        true,
-        false,
-        co,
-        ci,
-        r1 - r0,
-        1,
-        dz.subarray(r0 * co, r1 * co),
-        co,
-        input.subarray((r0 + s) * ci, (r1 + s) * ci),
-        ci,
-        1,
-        dwT.subarray(k * ci * co, (k + 1) * ci * co),
-        ci,
-      );
+  if (winogradApplies(li)) {
+    // Winograd F(2x2,3x3): per tile, the input transform (as the forward) times A dY A^T,
+    // summed by 16 sgemms over the chunks, then G^T . G into the taps.
+    const per = lastConvImages(layout);
+    const fg = winogradFilterGradient(li, per);
+    fg.reset();
+    for (let c0 = n0; c0 < n1; c0 += per) {
+      const c1 = Math.min(n1, c0 + per);
+      fg.input.set(input.subarray(c0 * imageRows * ci, c1 * imageRows * ci));
+      fg.dz.set(dz.subarray(c0 * imageRows * co, c1 * imageRows * co));
+      fg.add(c1 - c0);
+    }
+    fg.result(dwT);
+  } else {
+    const chunk = lastConvImages(layout) * imageRows;
+    for (let r0 = n0 * imageRows; r0 < Math.min(valid, n1 * imageRows); r0 += chunk) {
+      const r1 = Math.min(valid, n1 * imageRows, r0 + chunk);
+      for (let k = 0; k < taps; k++) {
+        const s = tapShift(li, k);
+        sgemm(
+          true,
+          false,
+          co,
+          ci,
+          r1 - r0,
+          1,
+          dz.subarray(r0 * co, r1 * co),
+          co,
+          input.subarray((r0 + s) * ci, (r1 + s) * ci),
+          ci,
+          1,
+          dwT.subarray(k * ci * co, (k + 1) * ci * co),
+          ci,
+        );
+      }
     }
   }
   if (lc === 0) return;

@@ -1,8 +1,8 @@
 /**
- * Winograd F(2x2,3x3) for the forward pass of the fused step's last convolution: the input and
- * output transforms run in WebAssembly SIMD (`wasm/winograd.ts`, AssemblyScript, built by
- * `deno task wasm`), the 16 products in between are sgemms on views of the module's memory,
- * the filter transform is a small loop here. Each thread has its own module instance and a
+ * Winograd F(2x2,3x3) for the fused step's last convolution (forward pass, input and filter
+ * gradients): the input, output and gradient transforms run in WebAssembly SIMD
+ * (`wasm/winograd.ts`, AssemblyScript, built by `deno task wasm`), the 16 products in between
+ * are sgemms on views of the module's memory, the filter transforms are small loops here. Each thread has its own module instance and a
  * memory of fixed size (never grown, so the views stay valid). No TensorFlow.js import.
  * @module
  */
@@ -69,6 +69,17 @@ interface Exports {
     tw: number,
     plane: number,
   ): void;
+  gradientTransform(
+    dz: number,
+    m: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    th: number,
+    tw: number,
+    plane: number,
+  ): void;
 }
 
 /**
@@ -103,6 +114,7 @@ export interface Winograd {
 
 let module: WebAssembly.Module | null = null;
 const cache = new Map<string, Winograd>();
+const gradientCache = new Map<string, WinogradFilterGradient>();
 
 function compiled(): WebAssembly.Module {
   if (module !== null) return module;
@@ -115,6 +127,31 @@ function compiled(): WebAssembly.Module {
   }
   module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
   return module;
+}
+
+/**
+ * A new instance of the module on a memory of fixed size holding float arrays of `sizes`
+ * (each 64-byte aligned): its exports, the arrays' byte offsets and views of them.
+ */
+function instantiate(sizes: number[]) {
+  const offsets: number[] = [];
+  let bytes = 0;
+  for (const s of sizes) {
+    offsets.push(bytes);
+    bytes += Math.ceil((4 * s) / 64) * 64;
+  }
+  const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) });
+  const instance = new WebAssembly.Instance(compiled(), {
+    env: {
+      memory,
+      abort: () => {
+        throw new Error("winograd: the wasm module aborted");
+      },
+    },
+  });
+  const ex = instance.exports as unknown as Exports;
+  const views = sizes.map((s, j) => new Float32Array(memory.buffer, offsets[j], s));
+  return { ex, offsets, views };
 }
 
 /**
@@ -135,31 +172,14 @@ export function winograd(info: ConvInfo, images: number, pass: WinogradPass = "f
   const known = cache.get(key);
   if (known) return known;
   const maxTiles = images * th * tw;
-  const sizes = [
+  const { ex, offsets, views } = instantiate([
     (images * h * w + lead) * ci,
     16 * ci * co,
     16 * (maxTiles * ci + PLANE_PAD),
     16 * (maxTiles * co + PLANE_PAD),
     images * h * w * co,
-  ];
-  const offsets: number[] = [];
-  let bytes = 0;
-  for (const s of sizes) {
-    offsets.push(bytes);
-    bytes += Math.ceil((4 * s) / 64) * 64;
-  }
-  const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) });
-  const instance = new WebAssembly.Instance(compiled(), {
-    env: {
-      memory,
-      abort: () => {
-        throw new Error("winograd: the wasm module aborted");
-      },
-    },
-  });
-  const ex = instance.exports as unknown as Exports;
-  const view = (j: number) => new Float32Array(memory.buffer, offsets[j], sizes[j]);
-  const [input, u, v, m, grid] = [0, 1, 2, 3, 4].map(view);
+  ]);
+  const [input, u, v, m, grid] = views;
   const turned = forward ? null : new Float32Array(9 * ci * co);
   const wg: Winograd = {
     images,
@@ -204,6 +224,130 @@ export function winograd(info: ConvInfo, images: number, pass: WinogradPass = "f
   };
   cache.set(key, wg);
   return wg;
+}
+
+/**
+ * One thread's buffers for the filter gradient of a convolution by Winograd F(2x2,3x3), all
+ * views of one wasm memory: per tile, the transformed input patch V = B^T d B (as the forward)
+ * times the transformed output gradient A dY A^T, summed over the tiles of every chunk added
+ * (16 sgemms), then dW = G^T (that sum) G.
+ */
+export interface WinogradFilterGradient {
+  /** Images per chunk the buffers hold. */
+  images: number;
+  /** A chunk's input images (the convolution's input, h x w x ci each, NHWC), copied in. */
+  input: Float32Array;
+  /**
+   * The chunk's output gradient in a grid at the input's resolution (h x w x co per image,
+   * the outputs at their top-left positions; the rest is not read), copied in.
+   */
+  dz: Float32Array;
+  /** Starts a new sum. */
+  reset(): void;
+  /** Adds the chunk's first `count` images to the sum. */
+  add(count: number): void;
+  /**
+   * Writes the filter gradient of everything added since {@link reset} into `dwT`, laid out
+   * per tap [3][3] as [co][ci] (the kernel's [ci][co] transposed per tap).
+   */
+  result(dwT: Float32Array): void;
+}
+
+/**
+ * This thread's buffers for the filter gradient of the convolution `info` (see
+ * {@link winogradApplies}) by Winograd, in chunks of `images` images: made once, then reused.
+ * @throws Error naming {@link WASM_PATH} when the module was not built
+ * @example
+ * ```ts ignore
+ * const fg = winogradFilterGradient(info, 6);
+ * fg.reset();
+ * fg.input.set(images); // 6 images of h x w x ci
+ * fg.dz.set(dz); // their output gradients, h x w x co each
+ * fg.add(6);
+ * fg.result(dwT); // [3][3][co][ci]
+ * ```
+ */
+export function winogradFilterGradient(info: ConvInfo, images: number): WinogradFilterGradient {
+  const { inHeight: h, inWidth: w, inChannels: ci, outChannels: co } = info;
+  const th = info.outHeight / TILE, tw = info.outWidth / TILE;
+  const key = `${h},${w},${ci},${co},${images}`;
+  const known = gradientCache.get(key);
+  if (known) return known;
+  const maxTiles = images * th * tw;
+  const { ex, offsets, views } = instantiate([
+    images * h * w * ci,
+    images * h * w * co,
+    16 * (maxTiles * ci + PLANE_PAD),
+    16 * (maxTiles * co + PLANE_PAD),
+    16 * ci * co,
+  ]);
+  const [input, dz, v, m, du] = views;
+  let empty = true;
+  const fg: WinogradFilterGradient = {
+    images,
+    input,
+    dz,
+    reset() {
+      empty = true;
+    },
+    add(count: number) {
+      const tiles = count * th * tw;
+      const vs = planeStride(tiles, ci), ms = planeStride(tiles, co);
+      ex.inputTransform(offsets[0], offsets[2], count, h, w, ci, th, tw, 4 * vs);
+      ex.gradientTransform(offsets[1], offsets[3], count, h, w, co, th, tw, 4 * ms);
+      // dU_p (co x ci) += dM_p^T V_p over the chunk's tiles.
+      for (let p = 0; p < 16; p++) {
+        sgemm(
+          true,
+          false,
+          co,
+          ci,
+          tiles,
+          1,
+          m.subarray(p * ms, p * ms + tiles * co),
+          co,
+          v.subarray(p * vs, p * vs + tiles * ci),
+          ci,
+          empty ? 0 : 1,
+          du.subarray(p * ci * co, (p + 1) * ci * co),
+          ci,
+        );
+      }
+      empty = false;
+    },
+    result(dwT: Float32Array) {
+      if (empty) return void dwT.fill(0, 0, 9 * ci * co);
+      filterGradientTransform(du, ci * co, dwT);
+    },
+  };
+  gradientCache.set(key, fg);
+  return fg;
+}
+
+/**
+ * dW = G^T dU G of each of `plane` 4x4 sums dU laid out du[16][plane] (plane 4a + b for row a,
+ * column b), into dw[9][plane] (tap 3i + j). G^T's rows are [1,.5,.5,0], [0,.5,-.5,0],
+ * [0,.5,.5,1]: the transpose of {@link filterTransform}'s G.
+ */
+export function filterGradientTransform(du: Float32Array, plane: number, dw: Float32Array): void {
+  const t = new Float64Array(12);
+  for (let i = 0; i < plane; i++) {
+    // t = G^T dU (3 x 4)
+    for (let b = 0; b < 4; b++) {
+      const u0 = du[b * plane + i], u1 = du[(4 + b) * plane + i];
+      const u2 = du[(8 + b) * plane + i], u3 = du[(12 + b) * plane + i];
+      t[b] = u0 + 0.5 * (u1 + u2);
+      t[4 + b] = 0.5 * (u1 - u2);
+      t[8 + b] = 0.5 * (u1 + u2) + u3;
+    }
+    // dW = t G (3 x 3)
+    for (let a = 0; a < 3; a++) {
+      const r0 = t[4 * a], r1 = t[4 * a + 1], r2 = t[4 * a + 2], r3 = t[4 * a + 3];
+      dw[(3 * a) * plane + i] = r0 + 0.5 * (r1 + r2);
+      dw[(3 * a + 1) * plane + i] = 0.5 * (r1 - r2);
+      dw[(3 * a + 2) * plane + i] = 0.5 * (r1 + r2) + r3;
+    }
+  }
 }
 
 /**

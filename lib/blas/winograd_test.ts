@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { backend_util } from "@tensorflow/tfjs-core";
 import { loadBlas, sgemm } from "./openblas.ts";
 import type { ConvInfo } from "./kernels/loops.ts";
-import { WASM_PATH, winograd, winogradApplies } from "./_winograd.ts";
+import { WASM_PATH, winograd, winogradApplies, winogradFilterGradient } from "./_winograd.ts";
 
 loadBlas();
 
@@ -152,6 +152,87 @@ Deno.test("winograd: the input gradient matches the direct shifted-GEMM one on r
     assert(scale > 1, `scale ${scale}`);
     assert(maxErr / scale < 1e-5, `max error ${maxErr} of scale ${scale}`);
   }
+});
+
+/**
+ * The direct filter gradient, per tap [co][ci] (as the fused step keeps it): nine shifted
+ * sgemms dz^T x over the grid (dz at the input's resolution, zero outside the outputs).
+ */
+function directFilterGradient(x: Float32Array, dz: Float32Array, n: number, c: ConvInfo) {
+  const { inHeight: h, inWidth: w, inChannels: ci, outChannels: co } = c;
+  const valid = n * h * w - (2 * w + 2);
+  const dwT = new Float32Array(9 * ci * co);
+  for (let k = 0; k < 9; k++) {
+    const s = Math.floor(k / 3) * w + (k % 3);
+    sgemm(
+      true,
+      false,
+      co,
+      ci,
+      valid,
+      1,
+      dz.subarray(0, valid * co),
+      co,
+      x.subarray(s * ci, (valid + s) * ci),
+      ci,
+      0,
+      dwT.subarray(k * ci * co, (k + 1) * ci * co),
+      ci,
+    );
+  }
+  return dwT;
+}
+
+Deno.test("winograd: the filter gradient matches the direct shifted-GEMM one on random data", () => {
+  for (
+    const [n, h, w, ci, co, chunk] of [
+      [13, 26, 26, 32, 64, 6],
+      [13, 26, 26, 32, 64, 13],
+      [13, 26, 26, 32, 64, 1],
+      [3, 8, 10, 4, 8, 2],
+    ]
+  ) {
+    const c = info(h, w, ci, co);
+    const x = random(n * h * w * ci, 5 + n);
+    // dz at the outputs; garbage past them (rows and columns the tiles must not read).
+    const dz = random(n * h * w * co, 6 + n);
+    const garbage = new Float32Array(dz.length).fill(1e6);
+    for (let i = 0; i < dz.length; i += co) {
+      const y = Math.floor(i / co / w) % h, xx = (i / co) % w;
+      if (y >= c.outHeight || xx >= c.outWidth) dz.fill(0, i, i + co);
+      else garbage.set(dz.subarray(i, i + co), i);
+    }
+    const want = directFilterGradient(x, dz, n, c);
+    const fg = winogradFilterGradient(c, chunk);
+    assert.equal(fg.images, chunk);
+    const got = new Float32Array(9 * ci * co).fill(NaN);
+    // Twice: the second sum must not carry anything of the first.
+    for (let round = 0; round < 2; round++) {
+      fg.reset();
+      for (let c0 = 0; c0 < n; c0 += chunk) {
+        const c1 = Math.min(n, c0 + chunk);
+        fg.input.set(x.subarray(c0 * h * w * ci, c1 * h * w * ci));
+        fg.dz.set(garbage.subarray(c0 * h * w * co, c1 * h * w * co));
+        fg.add(c1 - c0);
+      }
+      fg.result(got);
+      let maxErr = 0, scale = 0;
+      for (let i = 0; i < want.length; i++) {
+        maxErr = Math.max(maxErr, Math.abs(got[i] - want[i]));
+        scale = Math.max(scale, Math.abs(want[i]));
+      }
+      assert(scale > 1, `scale ${scale}`);
+      assert(maxErr / scale < 1e-5, `chunk ${chunk}: max error ${maxErr} of scale ${scale}`);
+    }
+  }
+});
+
+Deno.test("winograd: the filter gradient of nothing added is zero", () => {
+  const fg = winogradFilterGradient(info(8, 10, 4, 8), 2);
+  fg.reset();
+  const got = new Float32Array(9 * 4 * 8).fill(NaN);
+  fg.result(got);
+  assert.deepEqual([...new Set(got)], [0]);
 });
 
 Deno.test("winograd: applies to 3x3, stride 1, valid, even outputs, channels by 4 only", () => {

@@ -124,3 +124,61 @@ export function outputTransform(
     }
   }
 }
+
+// Gradient transform dM = A dY A^T of each tile's 2x2 output gradient dY, read from a grid of
+// n images of h x w x c (at `dz`; tile (ty, tx) at rows 2ty, 2ty+1 and columns 2tx, 2tx+1),
+// into dM[16][n*th*tw][c] (at `m`, planes `plane` bytes apart), for the filter gradient
+// G^T (sum over tiles of V ⊙ dM) G. A's rows are [1,0], [1,1], [1,-1], [0,-1]. c is a
+// multiple of 4.
+export function gradientTransform(
+  dz: usize,
+  m: usize,
+  n: i32,
+  h: i32,
+  w: i32,
+  c: i32,
+  th: i32,
+  tw: i32,
+  plane: usize,
+): void {
+  const row = <usize>w * <usize>c * 4;
+  const col = <usize>c * 4;
+  let tile = 0;
+  for (let im = 0; im < n; im++) {
+    for (let ty = 0; ty < th; ty++) {
+      for (let tx = 0; tx < tw; tx++) {
+        const base = dz + ((<usize>(im * h + ty * 2) * <usize>w + <usize>(tx * 2)) * <usize>c) * 4;
+        const out = m + <usize>tile * <usize>c * 4;
+        for (let k = 0; k < c; k += 4) {
+          const o = <usize>k * 4;
+          const p = base + o;
+          const y00 = v128.load(p), y01 = v128.load(p + col);
+          const y10 = v128.load(p + row), y11 = v128.load(p + row + col);
+          // t = A dY (rows): y0, y0 + y1, y0 - y1, -y1
+          const s0 = f32x4.add(y00, y10), s1 = f32x4.add(y01, y11);
+          const d0 = f32x4.sub(y00, y10), d1 = f32x4.sub(y01, y11);
+          const n0 = f32x4.neg(y10), n1 = f32x4.neg(y11);
+          // dM = t A^T (columns): a, a + b, a - b, -b of each row (a, b)
+          const q = out + o;
+          v128.store(q, y00);
+          v128.store(q + plane, f32x4.add(y00, y01));
+          v128.store(q + 2 * plane, f32x4.sub(y00, y01));
+          v128.store(q + 3 * plane, f32x4.neg(y01));
+          v128.store(q + 4 * plane, s0);
+          v128.store(q + 5 * plane, f32x4.add(s0, s1));
+          v128.store(q + 6 * plane, f32x4.sub(s0, s1));
+          v128.store(q + 7 * plane, f32x4.neg(s1));
+          v128.store(q + 8 * plane, d0);
+          v128.store(q + 9 * plane, f32x4.add(d0, d1));
+          v128.store(q + 10 * plane, f32x4.sub(d0, d1));
+          v128.store(q + 11 * plane, f32x4.neg(d1));
+          v128.store(q + 12 * plane, n0);
+          v128.store(q + 13 * plane, f32x4.add(n0, n1));
+          v128.store(q + 14 * plane, f32x4.sub(n0, n1));
+          v128.store(q + 15 * plane, f32x4.neg(n1));
+        }
+        tile++;
+      }
+    }
+  }
+}
