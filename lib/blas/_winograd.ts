@@ -116,6 +116,9 @@ let module: WebAssembly.Module | null = null;
 const cache = new Map<string, Winograd>();
 const gradientCache = new Map<string, WinogradFilterGradient>();
 
+/** The kernels the module must export (see {@link Exports}). */
+const KERNELS = ["inputTransform", "outputTransform", "gradientTransform"];
+
 function compiled(): WebAssembly.Module {
   if (module !== null) return module;
   let bytes: Uint8Array;
@@ -125,7 +128,13 @@ function compiled(): WebAssembly.Module {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
     throw new Error(`${WASM_PATH} is missing: run deno task wasm (setup does)`);
   }
-  module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+  const built = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+  // A module built from an older source lacks a kernel added since: say so, not "not a function".
+  const names = new Set(WebAssembly.Module.exports(built).map((e) => e.name));
+  if (!KERNELS.every((k) => names.has(k))) {
+    throw new Error(`${WASM_PATH} is out of date: run deno task wasm (setup does)`);
+  }
+  module = built;
   return module;
 }
 
