@@ -45,41 +45,31 @@ export function winogradApplies(info: ConvInfo): boolean {
     info.inChannels % 4 === 0 && info.outChannels % 4 === 0;
 }
 
+/**
+ * A transform of the module over the 2x2-output tiles of `n` images of `h` x `w` x `c`
+ * (`th` x `tw` tiles each): from the floats at byte `src` to those at byte `dst`, the 16
+ * transformed planes `plane` bytes apart on the planes' side.
+ */
+type TileTransform = (
+  src: number,
+  dst: number,
+  n: number,
+  h: number,
+  w: number,
+  c: number,
+  th: number,
+  tw: number,
+  plane: number,
+) => void;
+
 /** The exports of the compiled module. */
 interface Exports {
-  inputTransform(
-    inp: number,
-    v: number,
-    n: number,
-    h: number,
-    w: number,
-    c: number,
-    th: number,
-    tw: number,
-    plane: number,
-  ): void;
-  outputTransform(
-    m: number,
-    grid: number,
-    n: number,
-    h: number,
-    w: number,
-    c: number,
-    th: number,
-    tw: number,
-    plane: number,
-  ): void;
-  gradientTransform(
-    dz: number,
-    m: number,
-    n: number,
-    h: number,
-    w: number,
-    c: number,
-    th: number,
-    tw: number,
-    plane: number,
-  ): void;
+  /** Input patches (NHWC) to V = B^T d B. */
+  inputTransform: TileTransform;
+  /** M to each tile's 2x2 outputs, Y = A^T M A, into a grid (NHWC). */
+  outputTransform: TileTransform;
+  /** Each tile's 2x2 output gradient from a grid (NHWC) to dM = A dY A^T. */
+  gradientTransform: TileTransform;
 }
 
 /**
