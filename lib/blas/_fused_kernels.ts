@@ -21,7 +21,7 @@ import {
 } from "./kernels/loops.ts";
 import { fillDropoutMask } from "./_dropout_mask.ts";
 import { adadeltaUpdate } from "./_adadelta_update.ts";
-import { winograd, winogradApplies, winogradFilterGradient } from "./_winograd.ts";
+import { winograd, WINOGRAD_IMAGES, winogradApplies, winogradFilterGradient } from "./_winograd.ts";
 
 /** A dense layer's shape and what follows it. */
 export interface DenseLayout {
@@ -51,10 +51,10 @@ export interface Layout {
   dense: DenseLayout[];
 }
 
-/** Images per chunk of the last convolution, a shifted GEMM over its input's grid. */
+/** Images per chunk of the last convolution (Winograd's, or a shifted GEMM's over its grid). */
 function lastConvImages(layout: Layout): number {
   const info = layout.convs[layout.convs.length - 1];
-  return imagesPerChunk(info.inHeight * info.inWidth);
+  return winogradApplies(info) ? WINOGRAD_IMAGES : imagesPerChunk(info.inHeight * info.inWidth);
 }
 
 /** Offset in rows of filter tap t in a grid of the convolution's input width. */
@@ -369,14 +369,18 @@ export function rowsPhase(
     epilogue(pooled, (c1 - c0) * ph * pw, co, lastB, true);
   };
   if (winogradApplies(li)) {
-    // Winograd F(2x2,3x3), same chunks (2.6x fewer multiply-adds, SIMD transforms).
+    // Winograd F(2x2,3x3) (2.6x fewer multiply-adds, SIMD transforms); each tile's 2x2
+    // outputs are one pool window, so its output transform also pools, adds the bias, ReLU.
     const wg = winograd(li, per);
     wg.setFilter(lastW);
+    wg.bias.set(lastB);
     for (let c0 = n0; c0 < n1; c0 += per) {
       const c1 = Math.min(n1, c0 + per);
       wg.input.set(input.subarray(c0 * imageRows * ci, c1 * imageRows * ci));
-      wg.run(c1 - c0);
-      pool(wg.grid, c0, c1);
+      wg.runPooled(c1 - c0);
+      const size = (c1 - c0) * pooledImage;
+      ctx.pooled.set(wg.pooled.subarray(0, size), c0 * pooledImage);
+      ctx.argmax.set(wg.argmax.subarray(0, size), c0 * pooledImage);
     }
   } else {
     const grid = ctx.grids[t];

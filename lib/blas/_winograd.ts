@@ -20,6 +20,13 @@ const SOURCE_URL = new URL("./wasm/winograd.ts", import.meta.url);
 const TILE = 2;
 
 /**
+ * Images per chunk of the fused step's Winograd passes: at 2, a chunk's transformed planes
+ * (V and M, about 0.9 MB at 26x26x32 in, 64 out) stay near a core's cache; 6 images (the
+ * direct pass's chunk) made the step 5-7 % slower (1 and 2 threads, AVX2 EPYC).
+ */
+export const WINOGRAD_IMAGES = 2;
+
+/**
  * Floats between the ends of the 16 planes of V and M: their starts are then not 4096 bytes
  * apart (a multiple of it makes the transforms' 16 streams collide in the cache; 2.2x slower).
  */
@@ -70,6 +77,21 @@ interface Exports {
   outputTransform: TileTransform;
   /** Each tile's 2x2 output gradient from a grid (NHWC) to dM = A dY A^T. */
   gradientTransform: TileTransform;
+  /** M to each tile's 2x2 max pool plus bias, ReLU, with the maximum's grid offset. */
+  outputTransformPool(
+    m: number,
+    pooled: number,
+    argmax: number,
+    bias: number,
+    scratch: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    th: number,
+    tw: number,
+    plane: number,
+  ): void;
 }
 
 /**
@@ -96,10 +118,25 @@ export interface Winograd {
   u: Float32Array;
   /** The chunk's result at the convolution input's resolution (forward: 2x2 per tile written). */
   grid: Float32Array;
+  /**
+   * Forward only: the chunk's 2x2 max pool of the output plus `bias`, ReLU ((h - 2) / 2 x
+   * (w - 2) / 2 x co per image), written by {@link runPooled}; empty for the input gradient.
+   */
+  pooled: Float32Array;
+  /** Forward only: per pooled value, the offset of its maximum in the chunk's {@link grid}. */
+  argmax: Int32Array;
+  /** Forward only: the bias added after the pool (co), copied in. */
+  bias: Float32Array;
   /** Sets `u` from the convolution's filter laid out [3][3][ci][co]. */
   setFilter(g: Float32Array): void;
   /** Runs the chunk's first `count` images: input transform, 16 sgemms, output transform. */
   run(count: number): void;
+  /**
+   * Forward only: as {@link run}, with the output transform fused with the 2x2 max pool that
+   * follows, bias and ReLU, into {@link pooled} and {@link argmax} (the grid is not written).
+   * The same values and offsets as `maxPool2x2` of the grid, then `epilogue`.
+   */
+  runPooled(count: number): void;
 }
 
 let module: WebAssembly.Module | null = null;
@@ -107,7 +144,7 @@ const cache = new Map<string, Winograd>();
 const gradientCache = new Map<string, WinogradFilterGradient>();
 
 /** The kernels the module must export (see {@link Exports}). */
-const KERNELS = ["inputTransform", "outputTransform", "gradientTransform"];
+const KERNELS = ["inputTransform", "outputTransform", "gradientTransform", "outputTransformPool"];
 
 function compiled(): WebAssembly.Module {
   if (module !== null) return module;
@@ -171,14 +208,45 @@ export function winograd(info: ConvInfo, images: number, pass: WinogradPass = "f
   const known = cache.get(key);
   if (known) return known;
   const maxTiles = images * th * tw;
+  // Forward: the pooled values, their offsets, the bias and 112 bytes of scratch.
+  const pooledSize = forward ? maxTiles * co : 0;
   const { ex, offsets, views } = instantiate([
     (images * h * w + lead) * ci,
     16 * ci * co,
     16 * (maxTiles * ci + PLANE_PAD),
     16 * (maxTiles * co + PLANE_PAD),
     images * h * w * co,
+    pooledSize,
+    pooledSize,
+    forward ? co : 0,
+    28,
   ]);
-  const [input, u, v, m, grid] = views;
+  const [input, u, v, m, grid, pooled, , bias] = views;
+  const argmax = new Int32Array(views[6].buffer, offsets[6], pooledSize);
+  /** Input transform and the 16 sgemms of the chunk's first `count` images into M. */
+  const transformed = (count: number) => {
+    const tiles = count * th * tw;
+    const vs = planeStride(tiles, ci), ms = planeStride(tiles, co);
+    ex.inputTransform(offsets[0], offsets[2], count, h, w, ci, th, tw, 4 * vs);
+    for (let p = 0; p < 16; p++) {
+      sgemm(
+        false,
+        false,
+        tiles,
+        co,
+        ci,
+        1,
+        v.subarray(p * vs, p * vs + tiles * ci),
+        ci,
+        u.subarray(p * ci * co, (p + 1) * ci * co),
+        co,
+        0,
+        m.subarray(p * ms, p * ms + tiles * co),
+        co,
+      );
+    }
+    return 4 * ms;
+  };
   const turned = forward ? null : new Float32Array(9 * ci * co);
   const wg: Winograd = {
     images,
@@ -197,28 +265,30 @@ export function winograd(info: ConvInfo, images: number, pass: WinogradPass = "f
       }
       filterTransform(turned, ci, co, u);
     },
+    pooled,
+    argmax,
+    bias,
     run(count: number) {
-      const tiles = count * th * tw;
-      const vs = planeStride(tiles, ci), ms = planeStride(tiles, co);
-      ex.inputTransform(offsets[0], offsets[2], count, h, w, ci, th, tw, 4 * vs);
-      for (let p = 0; p < 16; p++) {
-        sgemm(
-          false,
-          false,
-          tiles,
-          co,
-          ci,
-          1,
-          v.subarray(p * vs, p * vs + tiles * ci),
-          ci,
-          u.subarray(p * ci * co, (p + 1) * ci * co),
-          co,
-          0,
-          m.subarray(p * ms, p * ms + tiles * co),
-          co,
-        );
-      }
-      ex.outputTransform(offsets[3], offsets[4], count, h, w, co, th, tw, 4 * ms);
+      const plane = transformed(count);
+      ex.outputTransform(offsets[3], offsets[4], count, h, w, co, th, tw, plane);
+    },
+    runPooled(count: number) {
+      if (!forward) throw new Error("winograd: runPooled is for the forward pass");
+      const plane = transformed(count);
+      ex.outputTransformPool(
+        offsets[3],
+        offsets[5],
+        offsets[6],
+        offsets[7],
+        offsets[8],
+        count,
+        h,
+        w,
+        co,
+        th,
+        tw,
+        plane,
+      );
     },
   };
   cache.set(key, wg);

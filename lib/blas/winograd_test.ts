@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { backend_util } from "@tensorflow/tfjs-core";
 import { loadBlas, sgemm } from "./openblas.ts";
-import type { ConvInfo } from "./kernels/loops.ts";
+import { type ConvInfo, epilogue, maxPool2x2 } from "./kernels/loops.ts";
 import { WASM_PATH, winograd, winogradApplies, winogradFilterGradient } from "./_winograd.ts";
 
 loadBlas();
@@ -87,6 +87,48 @@ Deno.test("winograd: the forward matches the direct shifted-GEMM convolution on 
     assert(scale > 1, `scale ${scale}`);
     assert(maxErr / scale < 1e-5, `max error ${maxErr} of scale ${scale}`);
   }
+});
+
+Deno.test("winograd: the pooled forward equals maxPool2x2 and epilogue of its grid, bit for bit", () => {
+  const [n, h, w, ci, co, chunk] = [5, 26, 26, 32, 64, 2];
+  const c = info(h, w, ci, co);
+  const x = random(n * h * w * ci, 7);
+  // Image 1 is zero (ties of zeros, signed zeros); image 2 holds infinities and a NaN
+  // (windows where a NaN would win beside values that are not NaN, and all-NaN windows).
+  x.fill(0, h * w * ci, 2 * h * w * ci);
+  for (const [at, v] of [[100, Infinity], [2000, -Infinity], [9001, NaN], [15000, Infinity]]) {
+    x[2 * h * w * ci + at] = v;
+  }
+  const g = random(9 * ci * co, 8), b = random(co, 9);
+  const wg = winograd(c, chunk);
+  wg.setFilter(g);
+  wg.bias.set(b);
+  const [ph, pw] = [c.outHeight / 2, c.outWidth / 2];
+  let mixed = 0, allNaN = 0;
+  for (let c0 = 0; c0 < n; c0 += chunk) {
+    const count = Math.min(n, c0 + chunk) - c0;
+    wg.input.set(x.subarray(c0 * h * w * ci, (c0 + count) * h * w * ci));
+    wg.run(count);
+    const size = count * ph * pw * co;
+    const want = new Float32Array(size), wantAt = new Int32Array(size);
+    maxPool2x2(wg.grid, want, wantAt, count, h, w, co, ph, pw);
+    epilogue(want, count * ph * pw, co, b, true);
+    for (let i = 0; i < size; i++) {
+      const o = i % co, window = (i - o) / co;
+      const [oy, ox] = [Math.floor((window % (ph * pw)) / pw), window % pw];
+      const top = ((Math.floor(window / (ph * pw)) * h + 2 * oy) * w + 2 * ox) * co + o;
+      const nans = [0, co, w * co, (w + 1) * co].filter((d) => Number.isNaN(wg.grid[top + d]));
+      if (nans.length === 4) allNaN++;
+      else if (nans.length > 0) mixed++;
+    }
+    wg.runPooled(count);
+    assert.deepEqual(wg.argmax.subarray(0, size), wantAt);
+    assert.deepEqual(
+      new Int32Array(wg.pooled.buffer, wg.pooled.byteOffset, size),
+      new Int32Array(want.buffer, 0, size),
+    );
+  }
+  assert(mixed > 0 && allNaN > 0, `windows with some NaN ${mixed}, all NaN ${allNaN}`);
 });
 
 /**

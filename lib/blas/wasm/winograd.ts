@@ -182,3 +182,143 @@ export function gradientTransform(
     }
   }
 }
+
+// Order-preserving integer keys of float bits (its own inverse): signed integer order of the
+// keys is the order of the floats, -0 below +0, NaNs beyond the infinities.
+@inline function key(v: v128): v128 {
+  return v128.xor(v, v128.and(i32x4.shr_s(v, 31), i32x4.splat(0x7fffffff)));
+}
+
+const KEY_POS_INF: i32 = 0x7f800000;
+const KEY_NEG_INF: i32 = 0xff800000 ^ 0x7fffffff;
+
+// The output transform of outputTransform fused with the 2x2 max pool that follows the
+// convolution, then bias and ReLU: each tile's four outputs are one pool window. Writes
+// pooled[n*th*tw][c] = relu(max of the window + bias[c]) (at `pooled`) and the offset of the
+// maximum in a grid of n images of h x w x c (at `argmax`, i32), as lib/blas/kernels/loops.ts
+// maxPool2x2 and epilogue do: ties keep the first in window order, a NaN never wins (a window
+// whose winner would be one takes the scalar path; all NaN: -Infinity and offset -1), ReLU
+// keeps NaN. `scratch` holds 112 bytes for that path. c is a multiple of 4.
+export function outputTransformPool(
+  m: usize,
+  pooled: usize,
+  argmax: usize,
+  bias: usize,
+  scratch: usize,
+  n: i32,
+  h: i32,
+  w: i32,
+  c: i32,
+  th: i32,
+  tw: i32,
+  plane: usize,
+): void {
+  const row = w * c;
+  const iota = i32x4(0, 1, 2, 3);
+  const posInf = i32x4.splat(KEY_POS_INF), negInf = i32x4.splat(KEY_NEG_INF);
+  const nonSign = i32x4.splat(0x7fffffff);
+  let tile = 0;
+  for (let im = 0; im < n; im++) {
+    for (let ty = 0; ty < th; ty++) {
+      for (let tx = 0; tx < tw; tx++) {
+        const at00 = ((im * h + ty * 2) * w + tx * 2) * c;
+        const src = m + <usize>tile * <usize>c * 4;
+        const dst = <usize>tile * <usize>c * 4;
+        for (let k = 0; k < c; k += 4) {
+          const o = <usize>k * 4;
+          const q = src + o;
+          const m00 = v128.load(q), m01 = v128.load(q + plane);
+          const m02 = v128.load(q + 2 * plane), m03 = v128.load(q + 3 * plane);
+          const m10 = v128.load(q + 4 * plane), m11 = v128.load(q + 5 * plane);
+          const m12 = v128.load(q + 6 * plane), m13 = v128.load(q + 7 * plane);
+          const m20 = v128.load(q + 8 * plane), m21 = v128.load(q + 9 * plane);
+          const m22 = v128.load(q + 10 * plane), m23 = v128.load(q + 11 * plane);
+          const m30 = v128.load(q + 12 * plane), m31 = v128.load(q + 13 * plane);
+          const m32 = v128.load(q + 14 * plane), m33 = v128.load(q + 15 * plane);
+          const t00 = f32x4.add(f32x4.add(m00, m10), m20);
+          const t01 = f32x4.add(f32x4.add(m01, m11), m21);
+          const t02 = f32x4.add(f32x4.add(m02, m12), m22);
+          const t03 = f32x4.add(f32x4.add(m03, m13), m23);
+          const t10 = f32x4.sub(f32x4.sub(m10, m20), m30);
+          const t11 = f32x4.sub(f32x4.sub(m11, m21), m31);
+          const t12 = f32x4.sub(f32x4.sub(m12, m22), m32);
+          const t13 = f32x4.sub(f32x4.sub(m13, m23), m33);
+          const y00 = f32x4.add(f32x4.add(t00, t01), t02);
+          const y01 = f32x4.sub(f32x4.sub(t01, t02), t03);
+          const y10 = f32x4.add(f32x4.add(t10, t11), t12);
+          const y11 = f32x4.sub(f32x4.sub(t11, t12), t13);
+          // Max in window order by key, strictly greater replacing (the first of ties stays).
+          const i00 = i32x4.add(i32x4.splat(at00 + k), iota);
+          let best = key(y00);
+          let at = i00;
+          let kv = key(y01);
+          let g = i32x4.gt_s(kv, best);
+          best = v128.bitselect(kv, best, g);
+          at = v128.bitselect(i32x4.add(i00, i32x4.splat(c)), at, g);
+          kv = key(y10);
+          g = i32x4.gt_s(kv, best);
+          best = v128.bitselect(kv, best, g);
+          at = v128.bitselect(i32x4.add(i00, i32x4.splat(row)), at, g);
+          kv = key(y11);
+          g = i32x4.gt_s(kv, best);
+          best = v128.bitselect(kv, best, g);
+          at = v128.bitselect(i32x4.add(i00, i32x4.splat(row + c)), at, g);
+          let y = key(best);
+          if (v128.any_true(v128.or(i32x4.gt_s(best, posInf), i32x4.lt_s(best, negInf)))) {
+            // A NaN would win in some lane: those lanes take the first largest non-NaN.
+            v128.store(scratch, y);
+            v128.store(scratch + 16, at);
+            poolLaneWithNaN(y00, y01, y10, y11, i00, c, row, scratch);
+            y = v128.load(scratch);
+            at = v128.load(scratch + 16);
+          }
+          // Bias, then ReLU on the bits: negatives (also -0) to +0, NaN kept.
+          y = f32x4.add(y, v128.load(bias + o));
+          const neg = i32x4.shr_s(y, 31);
+          const nan = i32x4.shr_s(i32x4.sub(posInf, v128.and(y, nonSign)), 31);
+          v128.store(pooled + dst + o, v128.and(y, v128.or(v128.not(neg), nan)));
+          v128.store(argmax + dst + o, at);
+        }
+        tile++;
+      }
+    }
+  }
+}
+
+// The lanes of a window whose key maximum is a NaN: the first value that is larger than every
+// earlier non-NaN one (or -Infinity while none was taken), else -Infinity at offset -1.
+// Writes those lanes' values and offsets over the keyed results at scratch and scratch + 16.
+function poolLaneWithNaN(
+  y00: v128,
+  y01: v128,
+  y10: v128,
+  y11: v128,
+  i00: v128,
+  c: i32,
+  row: i32,
+  scratch: usize,
+): void {
+  const values = scratch + 32;
+  v128.store(values, y00);
+  v128.store(values + 16, y01);
+  v128.store(values + 32, y10);
+  v128.store(values + 48, y11);
+  v128.store(values + 64, i00);
+  for (let j: usize = 0; j < 4; j++) {
+    const bits = load<i32>(scratch + 4 * j);
+    const k = bits ^ ((bits >> 31) & 0x7fffffff);
+    if (k <= KEY_POS_INF && k >= KEY_NEG_INF) continue;
+    let best: f32 = -Infinity;
+    let at: i32 = -1;
+    const first = load<i32>(values + 64 + 4 * j);
+    for (let p: usize = 0; p < 4; p++) {
+      const x = load<f32>(values + 16 * p + 4 * j);
+      if (x > best || (at < 0 && x == -Infinity)) {
+        best = x;
+        at = first + (p == 1 ? c : p == 2 ? row : p == 3 ? row + c : 0);
+      }
+    }
+    store<f32>(scratch + 4 * j, at < 0 ? -Infinity : best);
+    store<i32>(scratch + 16 + 4 * j, at);
+  }
+}
