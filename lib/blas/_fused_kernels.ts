@@ -369,8 +369,9 @@ export function rowsPhase(
     epilogue(pooled, (c1 - c0) * ph * pw, co, lastB, true);
   };
   if (winogradApplies(li)) {
-    // Winograd F(2x2,3x3) (2.6x fewer multiply-adds, SIMD transforms); each tile's 2x2
-    // outputs are one pool window, so its output transform also pools, adds the bias, ReLU.
+    // Winograd F(4x4,3x3) (4x fewer multiply-adds; F(2x2,3x3) where the output does not
+    // divide by 4), SIMD transforms; a tile's outputs are whole pool windows, so its output
+    // transform also pools, adds the bias, ReLU.
     const wg = winograd(li, per);
     wg.setFilter(lastW);
     wg.bias.set(lastB);
@@ -571,8 +572,8 @@ export function weightsPhase(
   const dz = dzOf(ctx, n);
   const dwT = ctx.convDw[t][lc];
   if (winogradApplies(li)) {
-    // Winograd F(2x2,3x3): per tile, the input transform (as the forward) times A dY A^T,
-    // summed by 16 sgemms over the chunks, then G^T . G into the taps.
+    // Winograd (the forward's tile): per tile, the input transform (as the forward) times
+    // A dY A^T, summed by one sgemm per plane over the chunks, then G^T . G into the taps.
     const per = lastConvImages(layout);
     const fg = winogradFilterGradient(li, per);
     fg.reset();

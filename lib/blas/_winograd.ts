@@ -1,9 +1,11 @@
 /**
- * Winograd F(2x2,3x3) for the fused step's last convolution (forward pass, input and filter
- * gradients): the input, output and gradient transforms run in WebAssembly SIMD
- * (`wasm/winograd.ts`, AssemblyScript, built by `deno task wasm`), the 16 products in between
- * are sgemms on views of the module's memory, the filter transforms are small loops here. Each thread has its own module instance and a
- * memory of fixed size (never grown, so the views stay valid). No TensorFlow.js import.
+ * Winograd convolution for the fused step's last convolution: F(4x4,3x3) for the forward pass
+ * and the filter gradient where the output divides by 4 (else F(2x2,3x3)), F(2x2,3x3) for the
+ * input gradient. The input, output and gradient transforms run in WebAssembly SIMD
+ * (`wasm/winograd.ts`, AssemblyScript, built by `deno task wasm`), the products in between
+ * are sgemms (one per plane: 36 or 16) on views of the module's memory, the filter
+ * transforms are small loops here. Each thread has its own module instance and a memory of
+ * fixed size (never grown, so the views stay valid). No TensorFlow.js import.
  * @module
  */
 
@@ -16,8 +18,39 @@ export const WASM_PATH = "lib/blas/wasm/winograd.wasm";
 const WASM_URL = new URL("./wasm/winograd.wasm", import.meta.url);
 const SOURCE_URL = new URL("./wasm/winograd.ts", import.meta.url);
 
-/** Output tile edge (F(2x2,3x3)): 2, so the 4x4 input patches step by 2. */
+/** Output tile edge of F(2x2,3x3): 4x4 input patches step by 2, 16 planes. */
 const TILE = 2;
+
+/**
+ * Output tile edge of F(4x4,3x3): 6x6 input patches step by 4, 36 planes; 1.8x fewer
+ * multiply-adds than F(2x2,3x3) (4x fewer than direct), used where the output divides by 4.
+ */
+const BIG_TILE = 4;
+
+/**
+ * The output tile edge Winograd uses for a convolution's forward pass and filter gradient:
+ * {@link BIG_TILE} when the output's height and width divide by it, else {@link TILE}. (The
+ * input gradient's output, the input, is 2 wider than the forward's: it keeps {@link TILE}.)
+ */
+export function winogradTile(info: ConvInfo): number {
+  return info.outHeight % BIG_TILE === 0 && info.outWidth % BIG_TILE === 0 ? BIG_TILE : TILE;
+}
+
+/** G of F(2x2,3x3) (4 x 3, rows): U = G g G^T. */
+const G2 = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]];
+
+/** G of F(4x4,3x3) (6 x 3, rows) for the points 0, 1, -1, 2, -2 and infinity. */
+const G4 = [
+  [1 / 4, 0, 0],
+  [-1 / 6, -1 / 6, -1 / 6],
+  [-1 / 6, 1 / 6, -1 / 6],
+  [1 / 24, 1 / 12, 1 / 6],
+  [1 / 24, -1 / 12, 1 / 6],
+  [0, 0, 1],
+];
+
+/** Scratch floats of the module's F(4x4,3x3) kernels (944 bytes; F(2x2,3x3) needs 112). */
+const SCRATCH = 256;
 
 /**
  * Images per chunk of the fused step's Winograd passes: at 2, a chunk's transformed planes
@@ -25,18 +58,6 @@ const TILE = 2;
  * direct pass's chunk) made the step 5-7 % slower (1 and 2 threads, AVX2 EPYC).
  */
 export const WINOGRAD_IMAGES = 2;
-
-/**
- * Floats between the ends of the 16 planes of V and M: their starts are then not 4096 bytes
- * apart (a multiple of it makes the transforms' 16 streams collide in the cache; 2.2x slower).
- */
-const PLANE_PAD = 16;
-
-/** Floats from one plane's start to the next for `rows` rows of `cols`. */
-function planeStride(rows: number, cols: number): number {
-  const floats = rows * cols;
-  return (floats * 4) % 4096 === 0 ? floats + PLANE_PAD : floats;
-}
 
 /**
  * Whether the Winograd forward applies to `info`: a 3x3 filter, stride 1, no dilation, no
@@ -53,9 +74,10 @@ export function winogradApplies(info: ConvInfo): boolean {
 }
 
 /**
- * A transform of the module over the 2x2-output tiles of `n` images of `h` x `w` x `c`
- * (`th` x `tw` tiles each): from the floats at byte `src` to those at byte `dst`, the 16
- * transformed planes `plane` bytes apart on the planes' side.
+ * A transform of the module over the tiles of `n` images of `h` x `w` x `c` (`th` x `tw`
+ * tiles each): from the floats at byte `src` to those at byte `dst`, the transformed planes
+ * interleaved by tile ([tiles][planes][c]) on the planes' side; `scratch`: the byte offset of
+ * {@link SCRATCH} floats (F(4x4,3x3) only).
  */
 type TileTransform = (
   src: number,
@@ -66,7 +88,22 @@ type TileTransform = (
   c: number,
   th: number,
   tw: number,
-  plane: number,
+  scratch: number,
+) => void;
+
+/** The pooled output transform: byte offsets of M, pooled, argmax, bias, scratch; n, h, w, c, th, tw. */
+type PoolTransform = (
+  m: number,
+  pooled: number,
+  argmax: number,
+  bias: number,
+  scratch: number,
+  n: number,
+  h: number,
+  w: number,
+  c: number,
+  th: number,
+  tw: number,
 ) => void;
 
 /** The exports of the compiled module. */
@@ -78,20 +115,30 @@ interface Exports {
   /** Each tile's 2x2 output gradient from a grid (NHWC) to dM = A dY A^T. */
   gradientTransform: TileTransform;
   /** M to each tile's 2x2 max pool plus bias, ReLU, with the maximum's grid offset. */
-  outputTransformPool(
-    m: number,
-    pooled: number,
-    argmax: number,
-    bias: number,
-    scratch: number,
-    n: number,
-    h: number,
-    w: number,
-    c: number,
-    th: number,
-    tw: number,
-    plane: number,
-  ): void;
+  outputTransformPool: PoolTransform;
+  /** {@link inputTransform} of F(4x4,3x3): 6x6 patches at stride 4, 36 planes. */
+  inputTransform4: TileTransform;
+  /** {@link outputTransform} of F(4x4,3x3): 4x4 outputs per tile. */
+  outputTransform4: TileTransform;
+  /** {@link gradientTransform} of F(4x4,3x3): 4x4 output gradients to 36 planes. */
+  gradientTransform4: TileTransform;
+  /** {@link outputTransformPool} of F(4x4,3x3): four pool windows per tile. */
+  outputTransformPool4: PoolTransform;
+}
+
+/** A pass's kernels and shape for one tile edge. */
+function kernels(ex: Exports, tile: number) {
+  const big = tile === BIG_TILE;
+  return {
+    /** Input patch edge; the transforms' planes are its square. */
+    edge: tile + 2,
+    input: big ? ex.inputTransform4 : ex.inputTransform,
+    output: big ? ex.outputTransform4 : ex.outputTransform,
+    gradient: big ? ex.gradientTransform4 : ex.gradientTransform,
+    pool: big ? ex.outputTransformPool4 : ex.outputTransformPool,
+    /** U = G g G^T's G. */
+    g: big ? G4 : G2,
+  };
 }
 
 /**
@@ -144,7 +191,16 @@ const cache = new Map<string, Winograd>();
 const gradientCache = new Map<string, WinogradFilterGradient>();
 
 /** The kernels the module must export (see {@link Exports}). */
-const KERNELS = ["inputTransform", "outputTransform", "gradientTransform", "outputTransformPool"];
+const KERNELS = [
+  "inputTransform",
+  "outputTransform",
+  "gradientTransform",
+  "outputTransformPool",
+  "inputTransform4",
+  "outputTransform4",
+  "gradientTransform4",
+  "outputTransformPool4",
+];
 
 function compiled(): WebAssembly.Module {
   if (module !== null) return module;
@@ -198,37 +254,39 @@ function instantiate(sizes: number[]) {
 export function winograd(info: ConvInfo, images: number, pass: WinogradPass = "forward"): Winograd {
   const { inHeight: h, inWidth: w } = info;
   const forward = pass === "forward";
+  const tile = forward ? winogradTile(info) : TILE;
   // Channels into and out of the pass, tiles per image, leading grid rows.
   const ci = forward ? info.inChannels : info.outChannels;
   const co = forward ? info.outChannels : info.inChannels;
-  const th = forward ? info.outHeight / TILE : h / TILE,
-    tw = forward ? info.outWidth / TILE : w / TILE;
+  const th = forward ? info.outHeight / tile : h / tile,
+    tw = forward ? info.outWidth / tile : w / tile;
   const lead = forward ? 0 : 2 * w + 2;
   const key = `${pass},${h},${w},${ci},${co},${images}`;
   const known = cache.get(key);
   if (known) return known;
   const maxTiles = images * th * tw;
-  // Forward: the pooled values, their offsets, the bias and 112 bytes of scratch.
-  const pooledSize = forward ? maxTiles * co : 0;
+  // Forward: the pooled values (2x2 per 2x2 of output), their offsets and the bias.
+  const pooledSize = forward ? (images * info.outHeight * info.outWidth * co) / 4 : 0;
   const { ex, offsets, views } = instantiate([
     (images * h * w + lead) * ci,
-    16 * ci * co,
-    16 * (maxTiles * ci + PLANE_PAD),
-    16 * (maxTiles * co + PLANE_PAD),
+    tile === TILE ? 16 * ci * co : 36 * ci * co,
+    (tile + 2) ** 2 * maxTiles * ci,
+    (tile + 2) ** 2 * maxTiles * co,
     images * h * w * co,
     pooledSize,
     pooledSize,
     forward ? co : 0,
-    28,
+    SCRATCH,
   ]);
   const [input, u, v, m, grid, pooled, , bias] = views;
   const argmax = new Int32Array(views[6].buffer, offsets[6], pooledSize);
-  /** Input transform and the 16 sgemms of the chunk's first `count` images into M. */
+  const kernel = kernels(ex, tile);
+  const planes = kernel.edge * kernel.edge;
+  /** Input transform and the sgemms (one per plane) of the chunk's first `count` images into M. */
   const transformed = (count: number) => {
     const tiles = count * th * tw;
-    const vs = planeStride(tiles, ci), ms = planeStride(tiles, co);
-    ex.inputTransform(offsets[0], offsets[2], count, h, w, ci, th, tw, 4 * vs);
-    for (let p = 0; p < 16; p++) {
+    kernel.input(offsets[0], offsets[2], count, h, w, ci, th, tw, offsets[8]);
+    for (let p = 0; p < planes; p++) {
       sgemm(
         false,
         false,
@@ -236,16 +294,15 @@ export function winograd(info: ConvInfo, images: number, pass: WinogradPass = "f
         co,
         ci,
         1,
-        v.subarray(p * vs, p * vs + tiles * ci),
-        ci,
+        v.subarray(p * ci, (tiles * planes) * ci),
+        planes * ci,
         u.subarray(p * ci * co, (p + 1) * ci * co),
         co,
         0,
-        m.subarray(p * ms, p * ms + tiles * co),
-        co,
+        m.subarray(p * co, (tiles * planes) * co),
+        planes * co,
       );
     }
-    return 4 * ms;
   };
   const turned = forward ? null : new Float32Array(9 * ci * co);
   const wg: Winograd = {
@@ -255,7 +312,7 @@ export function winograd(info: ConvInfo, images: number, pass: WinogradPass = "f
     u,
     grid,
     setFilter(g: Float32Array) {
-      if (turned === null) return filterTransform(g, ci, co, u);
+      if (turned === null) return filterTransform(g, ci, co, u, kernel.g);
       // g'[i][j][o][c] = g[2 - i][2 - j][c][o]: turned by 180 degrees, channels swapped.
       for (let k = 0; k < 9; k++) {
         const src = (8 - k) * ci * co, dst = k * ci * co;
@@ -263,19 +320,19 @@ export function winograd(info: ConvInfo, images: number, pass: WinogradPass = "f
           for (let o = 0; o < ci; o++) turned[dst + o * co + c] = g[src + c * ci + o];
         }
       }
-      filterTransform(turned, ci, co, u);
+      filterTransform(turned, ci, co, u, kernel.g);
     },
     pooled,
     argmax,
     bias,
     run(count: number) {
-      const plane = transformed(count);
-      ex.outputTransform(offsets[3], offsets[4], count, h, w, co, th, tw, plane);
+      transformed(count);
+      kernel.output(offsets[3], offsets[4], count, h, w, co, th, tw, offsets[8]);
     },
     runPooled(count: number) {
       if (!forward) throw new Error("winograd: runPooled is for the forward pass");
-      const plane = transformed(count);
-      ex.outputTransformPool(
+      transformed(count);
+      kernel.pool(
         offsets[3],
         offsets[5],
         offsets[6],
@@ -287,7 +344,6 @@ export function winograd(info: ConvInfo, images: number, pass: WinogradPass = "f
         co,
         th,
         tw,
-        plane,
       );
     },
   };
@@ -296,10 +352,10 @@ export function winograd(info: ConvInfo, images: number, pass: WinogradPass = "f
 }
 
 /**
- * One thread's buffers for the filter gradient of a convolution by Winograd F(2x2,3x3), all
- * views of one wasm memory: per tile, the transformed input patch V = B^T d B (as the forward)
- * times the transformed output gradient A dY A^T, summed over the tiles of every chunk added
- * (16 sgemms), then dW = G^T (that sum) G.
+ * One thread's buffers for the filter gradient of a convolution by Winograd (the forward's
+ * tile, {@link winogradTile}), all views of one wasm memory: per tile, the transformed input
+ * patch V = B^T d B (as the forward) times the transformed output gradient A dY A^T, summed
+ * over the tiles of every chunk added (one sgemm per plane), then dW = G^T (that sum) G.
  */
 export interface WinogradFilterGradient {
   /** Images per chunk the buffers hold. */
@@ -338,19 +394,23 @@ export interface WinogradFilterGradient {
  */
 export function winogradFilterGradient(info: ConvInfo, images: number): WinogradFilterGradient {
   const { inHeight: h, inWidth: w, inChannels: ci, outChannels: co } = info;
-  const th = info.outHeight / TILE, tw = info.outWidth / TILE;
+  const tile = winogradTile(info);
+  const th = info.outHeight / tile, tw = info.outWidth / tile;
   const key = `${h},${w},${ci},${co},${images}`;
   const known = gradientCache.get(key);
   if (known) return known;
   const maxTiles = images * th * tw;
+  const planes = (tile + 2) ** 2;
   const { ex, offsets, views } = instantiate([
     images * h * w * ci,
     images * h * w * co,
-    16 * (maxTiles * ci + PLANE_PAD),
-    16 * (maxTiles * co + PLANE_PAD),
-    16 * ci * co,
+    planes * maxTiles * ci,
+    planes * maxTiles * co,
+    planes * ci * co,
+    SCRATCH,
   ]);
   const [input, dz, v, m, du] = views;
+  const kernel = kernels(ex, tile);
   let empty = true;
   const fg: WinogradFilterGradient = {
     images,
@@ -361,11 +421,10 @@ export function winogradFilterGradient(info: ConvInfo, images: number): Winograd
     },
     add(count: number) {
       const tiles = count * th * tw;
-      const vs = planeStride(tiles, ci), ms = planeStride(tiles, co);
-      ex.inputTransform(offsets[0], offsets[2], count, h, w, ci, th, tw, 4 * vs);
-      ex.gradientTransform(offsets[1], offsets[3], count, h, w, co, th, tw, 4 * ms);
+      kernel.input(offsets[0], offsets[2], count, h, w, ci, th, tw, offsets[5]);
+      kernel.gradient(offsets[1], offsets[3], count, h, w, co, th, tw, offsets[5]);
       // dU_p (co x ci) += dM_p^T V_p over the chunk's tiles.
-      for (let p = 0; p < 16; p++) {
+      for (let p = 0; p < planes; p++) {
         sgemm(
           true,
           false,
@@ -373,10 +432,10 @@ export function winogradFilterGradient(info: ConvInfo, images: number): Winograd
           ci,
           tiles,
           1,
-          m.subarray(p * ms, p * ms + tiles * co),
-          co,
-          v.subarray(p * vs, p * vs + tiles * ci),
-          ci,
+          m.subarray(p * co, tiles * planes * co),
+          planes * co,
+          v.subarray(p * ci, tiles * planes * ci),
+          planes * ci,
           empty ? 0 : 1,
           du.subarray(p * ci * co, (p + 1) * ci * co),
           ci,
@@ -386,7 +445,7 @@ export function winogradFilterGradient(info: ConvInfo, images: number): Winograd
     },
     result(dwT: Float32Array) {
       if (empty) return void dwT.fill(0, 0, 9 * ci * co);
-      filterGradientTransform(du, ci * co, dwT);
+      filterGradientTransform(du, ci * co, dwT, kernel.g);
     },
   };
   gradientCache.set(key, fg);
@@ -394,54 +453,72 @@ export function winogradFilterGradient(info: ConvInfo, images: number): Winograd
 }
 
 /**
- * dW = G^T dU G of each of `plane` 4x4 sums dU laid out du[16][plane] (plane 4a + b for row a,
- * column b), into dw[9][plane] (tap 3i + j). G^T's rows are [1,.5,.5,0], [0,.5,-.5,0],
- * [0,.5,.5,1]: the transpose of {@link filterTransform}'s G.
+ * dW = G^T dU G of each of `plane` e x e sums dU laid out du[e * e][plane] (plane e a + b for
+ * row a, column b; e = G's rows), into dw[9][plane] (tap 3i + j): the transpose of
+ * {@link filterTransform}, summed in float64.
+ * @param g G of the tile size, e rows of 3 (F(2x2,3x3) by default)
  */
-export function filterGradientTransform(du: Float32Array, plane: number, dw: Float32Array): void {
-  const t = new Float64Array(12);
+export function filterGradientTransform(
+  du: Float32Array,
+  plane: number,
+  dw: Float32Array,
+  g: number[][] = G2,
+): void {
+  const e = g.length;
+  const t = new Float64Array(3 * e);
   for (let i = 0; i < plane; i++) {
-    // t = G^T dU (3 x 4)
-    for (let b = 0; b < 4; b++) {
-      const u0 = du[b * plane + i], u1 = du[(4 + b) * plane + i];
-      const u2 = du[(8 + b) * plane + i], u3 = du[(12 + b) * plane + i];
-      t[b] = u0 + 0.5 * (u1 + u2);
-      t[4 + b] = 0.5 * (u1 - u2);
-      t[8 + b] = 0.5 * (u1 + u2) + u3;
+    // t = G^T dU (3 x e)
+    for (let r = 0; r < 3; r++) {
+      for (let b = 0; b < e; b++) {
+        let sum = 0;
+        for (let a = 0; a < e; a++) if (g[a][r] !== 0) sum += g[a][r] * du[(e * a + b) * plane + i];
+        t[e * r + b] = sum;
+      }
     }
     // dW = t G (3 x 3)
-    for (let a = 0; a < 3; a++) {
-      const r0 = t[4 * a], r1 = t[4 * a + 1], r2 = t[4 * a + 2], r3 = t[4 * a + 3];
-      dw[(3 * a) * plane + i] = r0 + 0.5 * (r1 + r2);
-      dw[(3 * a + 1) * plane + i] = 0.5 * (r1 - r2);
-      dw[(3 * a + 2) * plane + i] = 0.5 * (r1 + r2) + r3;
+    for (let r = 0; r < 3; r++) {
+      for (let c = 0; c < 3; c++) {
+        let sum = 0;
+        for (let b = 0; b < e; b++) if (g[b][c] !== 0) sum += t[e * r + b] * g[b][c];
+        dw[(3 * r + c) * plane + i] = sum;
+      }
     }
   }
 }
 
 /**
  * U = G g G^T of a 3x3 filter g laid out [3][3][ci][co] (the convolution's kernel), into
- * u[16][ci][co] (plane 4a + b for row a, column b of U).
+ * u[e * e][ci][co] (plane e a + b for row a, column b of U; e = G's rows), in float64.
+ * @param gm G of the tile size, e rows of 3 (F(2x2,3x3) by default)
  */
-export function filterTransform(g: Float32Array, ci: number, co: number, u: Float32Array): void {
+export function filterTransform(
+  g: Float32Array,
+  ci: number,
+  co: number,
+  u: Float32Array,
+  gm: number[][] = G2,
+): void {
   const plane = ci * co;
-  const t = new Float64Array(12);
+  const e = gm.length;
+  const t = new Float64Array(3 * e);
   for (let i = 0; i < plane; i++) {
-    // t = G g: rows of G are [1,0,0], [.5,.5,.5], [.5,-.5,.5], [0,0,1].
-    for (let j = 0; j < 3; j++) {
-      const g0 = g[j * plane + i], g1 = g[(3 + j) * plane + i], g2 = g[(6 + j) * plane + i];
-      t[j] = g0;
-      t[3 + j] = 0.5 * (g0 + g1 + g2);
-      t[6 + j] = 0.5 * (g0 - g1 + g2);
-      t[9 + j] = g2;
+    // t = G g (e x 3)
+    for (let a = 0; a < e; a++) {
+      for (let c = 0; c < 3; c++) {
+        let sum = 0;
+        for (let r = 0; r < 3; r++) {
+          if (gm[a][r] !== 0) sum += gm[a][r] * g[(3 * r + c) * plane + i];
+        }
+        t[3 * a + c] = sum;
+      }
     }
-    // U = t G^T
-    for (let a = 0; a < 4; a++) {
-      const r0 = t[3 * a], r1 = t[3 * a + 1], r2 = t[3 * a + 2];
-      u[(4 * a) * plane + i] = r0;
-      u[(4 * a + 1) * plane + i] = 0.5 * (r0 + r1 + r2);
-      u[(4 * a + 2) * plane + i] = 0.5 * (r0 - r1 + r2);
-      u[(4 * a + 3) * plane + i] = r2;
+    // U = t G^T (e x e)
+    for (let a = 0; a < e; a++) {
+      for (let b = 0; b < e; b++) {
+        let sum = 0;
+        for (let c = 0; c < 3; c++) if (gm[b][c] !== 0) sum += t[3 * a + c] * gm[b][c];
+        u[(e * a + b) * plane + i] = sum;
+      }
     }
   }
 }

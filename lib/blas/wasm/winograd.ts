@@ -1,11 +1,14 @@
-// AssemblyScript (not Deno TypeScript): Winograd F(2x2,3x3) transforms for the fused step's
-// last convolution, channels innermost, 4 channels per v128. Built by `deno task wasm` into
-// winograd.wasm beside this file (not committed); loaded by lib/blas/_winograd.ts.
-// deno fmt, lint and check skip this file (deno.json "exclude").
+// AssemblyScript (not Deno TypeScript): Winograd F(2x2,3x3) and F(4x4,3x3) transforms for the
+// fused step's last convolution, channels innermost, 4 channels per v128. Built by
+// `deno task wasm` into winograd.wasm beside this file (not committed); loaded by
+// lib/blas/_winograd.ts. deno fmt, lint and check skip this file (deno.json "exclude").
+//
+// The transformed planes (V, M, dM) are interleaved by tile: [tiles][planes][c], so that a
+// tile's transform reads or writes one block (36 separate plane streams were 1.8x slower) and
+// plane p is a matrix of rows `planes * c` apart for the sgemms.
 
 // Input transform V = B^T d B of every 4x4 patch (stride 2) of n images of h x w x c (NHWC,
-// at `inp`), th x tw tiles per image, into V[16][n*th*tw][c] (at `v`, planes `plane` bytes
-// apart: not a multiple of 4096, or the 16 streams collide in the cache). c is a multiple of 4.
+// at `inp`), th x tw tiles per image, into V[n*th*tw][16][c] (at `v`). c is a multiple of 4.
 export function inputTransform(
   inp: usize,
   v: usize,
@@ -15,8 +18,8 @@ export function inputTransform(
   c: i32,
   th: i32,
   tw: i32,
-  plane: usize,
 ): void {
+  const plane = <usize>c * 4; // planes interleaved: [tile][16][c]
   const row = <usize>w * <usize>c * 4;
   const col = <usize>c * 4;
   let tile = 0;
@@ -24,7 +27,7 @@ export function inputTransform(
     for (let ty = 0; ty < th; ty++) {
       for (let tx = 0; tx < tw; tx++) {
         const base = inp + ((<usize>(im * h + ty * 2) * <usize>w + <usize>(tx * 2)) * <usize>c) * 4;
-        const out = v + <usize>tile * <usize>c * 4;
+        const out = v + <usize>tile * 16 * <usize>c * 4;
         for (let k = 0; k < c; k += 4) {
           const o = <usize>k * 4;
           const p0 = base + o, p1 = p0 + row, p2 = p1 + row, p3 = p2 + row;
@@ -70,7 +73,7 @@ export function inputTransform(
   }
 }
 
-// Output transform Y = A^T M A of M[16][n*th*tw][c] (at `m`, planes `plane` bytes apart) into
+// Output transform Y = A^T M A of M[n*th*tw][16][c] (at `m`) into
 // the 2x2 outputs of each tile, written into a grid of n images of h x w x c (at `grid`; tile
 // (ty, tx) at rows 2ty, 2ty+1 and columns 2tx, 2tx+1). c is a multiple of 4.
 export function outputTransform(
@@ -82,8 +85,8 @@ export function outputTransform(
   c: i32,
   th: i32,
   tw: i32,
-  plane: usize,
 ): void {
+  const plane = <usize>c * 4; // planes interleaved: [tile][16][c]
   const row = <usize>w * <usize>c * 4;
   const col = <usize>c * 4;
   let tile = 0;
@@ -91,7 +94,7 @@ export function outputTransform(
     for (let ty = 0; ty < th; ty++) {
       for (let tx = 0; tx < tw; tx++) {
         const base = grid + ((<usize>(im * h + ty * 2) * <usize>w + <usize>(tx * 2)) * <usize>c) * 4;
-        const src = m + <usize>tile * <usize>c * 4;
+        const src = m + <usize>tile * 16 * <usize>c * 4;
         for (let k = 0; k < c; k += 4) {
           const o = <usize>k * 4;
           const q = src + o;
@@ -127,7 +130,7 @@ export function outputTransform(
 
 // Gradient transform dM = A dY A^T of each tile's 2x2 output gradient dY, read from a grid of
 // n images of h x w x c (at `dz`; tile (ty, tx) at rows 2ty, 2ty+1 and columns 2tx, 2tx+1),
-// into dM[16][n*th*tw][c] (at `m`, planes `plane` bytes apart), for the filter gradient
+// into dM[n*th*tw][16][c] (at `m`), for the filter gradient
 // G^T (sum over tiles of V ⊙ dM) G. A's rows are [1,0], [1,1], [1,-1], [0,-1]. c is a
 // multiple of 4.
 export function gradientTransform(
@@ -139,8 +142,8 @@ export function gradientTransform(
   c: i32,
   th: i32,
   tw: i32,
-  plane: usize,
 ): void {
+  const plane = <usize>c * 4; // planes interleaved: [tile][16][c]
   const row = <usize>w * <usize>c * 4;
   const col = <usize>c * 4;
   let tile = 0;
@@ -148,7 +151,7 @@ export function gradientTransform(
     for (let ty = 0; ty < th; ty++) {
       for (let tx = 0; tx < tw; tx++) {
         const base = dz + ((<usize>(im * h + ty * 2) * <usize>w + <usize>(tx * 2)) * <usize>c) * 4;
-        const out = m + <usize>tile * <usize>c * 4;
+        const out = m + <usize>tile * 16 * <usize>c * 4;
         for (let k = 0; k < c; k += 4) {
           const o = <usize>k * 4;
           const p = base + o;
@@ -211,18 +214,16 @@ export function outputTransformPool(
   c: i32,
   th: i32,
   tw: i32,
-  plane: usize,
 ): void {
+  const plane = <usize>c * 4; // planes interleaved: [tile][16][c]
   const row = w * c;
   const iota = i32x4(0, 1, 2, 3);
-  const posInf = i32x4.splat(KEY_POS_INF), negInf = i32x4.splat(KEY_NEG_INF);
-  const nonSign = i32x4.splat(0x7fffffff);
   let tile = 0;
   for (let im = 0; im < n; im++) {
     for (let ty = 0; ty < th; ty++) {
       for (let tx = 0; tx < tw; tx++) {
         const at00 = ((im * h + ty * 2) * w + tx * 2) * c;
-        const src = m + <usize>tile * <usize>c * 4;
+        const src = m + <usize>tile * 16 * <usize>c * 4;
         const dst = <usize>tile * <usize>c * 4;
         for (let k = 0; k < c; k += 4) {
           const o = <usize>k * 4;
@@ -247,42 +248,63 @@ export function outputTransformPool(
           const y01 = f32x4.sub(f32x4.sub(t01, t02), t03);
           const y10 = f32x4.add(f32x4.add(t10, t11), t12);
           const y11 = f32x4.sub(f32x4.sub(t11, t12), t13);
-          // Max in window order by key, strictly greater replacing (the first of ties stays).
           const i00 = i32x4.add(i32x4.splat(at00 + k), iota);
-          let best = key(y00);
-          let at = i00;
-          let kv = key(y01);
-          let g = i32x4.gt_s(kv, best);
-          best = v128.bitselect(kv, best, g);
-          at = v128.bitselect(i32x4.add(i00, i32x4.splat(c)), at, g);
-          kv = key(y10);
-          g = i32x4.gt_s(kv, best);
-          best = v128.bitselect(kv, best, g);
-          at = v128.bitselect(i32x4.add(i00, i32x4.splat(row)), at, g);
-          kv = key(y11);
-          g = i32x4.gt_s(kv, best);
-          best = v128.bitselect(kv, best, g);
-          at = v128.bitselect(i32x4.add(i00, i32x4.splat(row + c)), at, g);
-          let y = key(best);
-          if (v128.any_true(v128.or(i32x4.gt_s(best, posInf), i32x4.lt_s(best, negInf)))) {
-            // A NaN would win in some lane: those lanes take the first largest non-NaN.
-            v128.store(scratch, y);
-            v128.store(scratch + 16, at);
-            poolLaneWithNaN(y00, y01, y10, y11, i00, c, row, scratch);
-            y = v128.load(scratch);
-            at = v128.load(scratch + 16);
-          }
-          // Bias, then ReLU on the bits: negatives (also -0) to +0, NaN kept.
-          y = f32x4.add(y, v128.load(bias + o));
-          const neg = i32x4.shr_s(y, 31);
-          const nan = i32x4.shr_s(i32x4.sub(posInf, v128.and(y, nonSign)), 31);
-          v128.store(pooled + dst + o, v128.and(y, v128.or(v128.not(neg), nan)));
-          v128.store(argmax + dst + o, at);
+          poolWindow(y00, y01, y10, y11, i00, c, row, v128.load(bias + o), scratch,
+            pooled + dst + o, argmax + dst + o);
         }
         tile++;
       }
     }
   }
+}
+
+// The 2x2 max pool of one window's four vectors (in window order; i00: the first one's grid
+// offsets), plus bias, ReLU, stored at pooledAt, the offsets at argmaxAt (see
+// outputTransformPool). `scratch`: 112 bytes.
+@inline function poolWindow(
+  y00: v128,
+  y01: v128,
+  y10: v128,
+  y11: v128,
+  i00: v128,
+  c: i32,
+  row: i32,
+  bias: v128,
+  scratch: usize,
+  pooledAt: usize,
+  argmaxAt: usize,
+): void {
+  // Max in window order by key, strictly greater replacing (the first of ties stays).
+  let best = key(y00);
+  let at = i00;
+  let kv = key(y01);
+  let g = i32x4.gt_s(kv, best);
+  best = v128.bitselect(kv, best, g);
+  at = v128.bitselect(i32x4.add(i00, i32x4.splat(c)), at, g);
+  kv = key(y10);
+  g = i32x4.gt_s(kv, best);
+  best = v128.bitselect(kv, best, g);
+  at = v128.bitselect(i32x4.add(i00, i32x4.splat(row)), at, g);
+  kv = key(y11);
+  g = i32x4.gt_s(kv, best);
+  best = v128.bitselect(kv, best, g);
+  at = v128.bitselect(i32x4.add(i00, i32x4.splat(row + c)), at, g);
+  let y = key(best);
+  const posInf = i32x4.splat(KEY_POS_INF);
+  if (v128.any_true(v128.or(i32x4.gt_s(best, posInf), i32x4.lt_s(best, i32x4.splat(KEY_NEG_INF))))) {
+    // A NaN would win in some lane: those lanes take the first largest non-NaN.
+    v128.store(scratch, y);
+    v128.store(scratch + 16, at);
+    poolLaneWithNaN(y00, y01, y10, y11, i00, c, row, scratch);
+    y = v128.load(scratch);
+    at = v128.load(scratch + 16);
+  }
+  // Bias, then ReLU on the bits: negatives (also -0) to +0, NaN kept.
+  y = f32x4.add(y, bias);
+  const neg = i32x4.shr_s(y, 31);
+  const nan = i32x4.shr_s(i32x4.sub(posInf, v128.and(y, i32x4.splat(0x7fffffff))), 31);
+  v128.store(pooledAt, v128.and(y, v128.or(v128.not(neg), nan)));
+  v128.store(argmaxAt, at);
 }
 
 // The lanes of a window whose key maximum is a NaN: the first value that is larger than every
@@ -320,5 +342,305 @@ function poolLaneWithNaN(
     }
     store<f32>(scratch + 4 * j, at < 0 ? -Infinity : best);
     store<i32>(scratch + 16 + 4 * j, at);
+  }
+}
+
+// Winograd F(4x4,3x3): 6x6 input patches at stride 4, 36 planes, 4x4 outputs per tile, with
+// the points 0, 1, -1, 2, -2 and infinity. Each transform runs its 1-D form over the columns
+// of a tile into `scratch` (at most 36 v128, 576 bytes), then over the rows.
+
+// B^T x of six vectors (the rows of B^T: [4,0,-5,0,1,0], [0,-4,-4,1,1,0], [0,4,-4,-1,1,0],
+// [0,-2,-1,2,1,0], [0,2,-1,-2,1,0], [0,4,0,-5,0,1]), stored at out, out + step, ...
+@inline function inputRows(
+  x0: v128,
+  x1: v128,
+  x2: v128,
+  x3: v128,
+  x4: v128,
+  x5: v128,
+  out: usize,
+  step: usize,
+): void {
+  const four = f32x4.splat(4), five = f32x4.splat(5), two = f32x4.splat(2);
+  const a = f32x4.add(x3, x4), b = f32x4.add(x1, x2);
+  const c = f32x4.sub(x4, x3), d = f32x4.sub(x1, x2);
+  const e = f32x4.sub(x4, x2), f = f32x4.mul(two, f32x4.sub(x3, x1));
+  v128.store(out, f32x4.add(f32x4.sub(f32x4.mul(four, x0), f32x4.mul(five, x2)), x4));
+  v128.store(out + step, f32x4.sub(a, f32x4.mul(four, b)));
+  v128.store(out + 2 * step, f32x4.add(c, f32x4.mul(four, d)));
+  v128.store(out + 3 * step, f32x4.add(e, f));
+  v128.store(out + 4 * step, f32x4.sub(e, f));
+  v128.store(out + 5 * step, f32x4.add(f32x4.sub(f32x4.mul(four, x1), f32x4.mul(five, x3)), x5));
+}
+
+// As inputTransform for F(4x4,3x3): V = B^T d B of every 6x6 patch (stride 4) into
+// V[n*th*tw][36][c].
+export function inputTransform4(
+  inp: usize,
+  v: usize,
+  n: i32,
+  h: i32,
+  w: i32,
+  c: i32,
+  th: i32,
+  tw: i32,
+  scratch: usize,
+): void {
+  const plane = <usize>c * 4; // planes interleaved: [tile][36][c]
+  const row = <usize>w * <usize>c * 4;
+  const col = <usize>c * 4;
+  let tile = 0;
+  for (let im = 0; im < n; im++) {
+    for (let ty = 0; ty < th; ty++) {
+      for (let tx = 0; tx < tw; tx++) {
+        const base = inp + ((<usize>(im * h + ty * 4) * <usize>w + <usize>(tx * 4)) * <usize>c) * 4;
+        const out = v + <usize>tile * 36 * <usize>c * 4;
+        for (let k = 0; k < c; k += 4) {
+          const o = <usize>k * 4;
+          // t = B^T d: column j of the patch into scratch[i][j].
+          for (let j: usize = 0; j < 6; j++) {
+            const p = base + o + j * col;
+            inputRows(
+              v128.load(p),
+              v128.load(p + row),
+              v128.load(p + 2 * row),
+              v128.load(p + 3 * row),
+              v128.load(p + 4 * row),
+              v128.load(p + 5 * row),
+              scratch + j * 16,
+              96,
+            );
+          }
+          // V = t B: row i of t into planes 6i .. 6i + 5.
+          for (let i: usize = 0; i < 6; i++) {
+            const s = scratch + i * 96;
+            inputRows(
+              v128.load(s),
+              v128.load(s + 16),
+              v128.load(s + 32),
+              v128.load(s + 48),
+              v128.load(s + 64),
+              v128.load(s + 80),
+              out + o + 6 * i * plane,
+              plane,
+            );
+          }
+        }
+        tile++;
+      }
+    }
+  }
+}
+
+// A^T x of six vectors (the rows of A^T: [1,1,1,1,1,0], [0,1,-1,2,-2,0], [0,1,1,4,4,0],
+// [0,1,-1,8,-8,1]), stored at out, out + step, out + 2 step, out + 3 step.
+@inline function outputRows(
+  x0: v128,
+  x1: v128,
+  x2: v128,
+  x3: v128,
+  x4: v128,
+  x5: v128,
+  out: usize,
+  step: usize,
+): void {
+  const a = f32x4.add(x1, x2), b = f32x4.sub(x1, x2);
+  const c = f32x4.add(x3, x4), d = f32x4.sub(x3, x4);
+  v128.store(out, f32x4.add(f32x4.add(x0, a), c));
+  v128.store(out + step, f32x4.add(b, f32x4.mul(f32x4.splat(2), d)));
+  v128.store(out + 2 * step, f32x4.add(a, f32x4.mul(f32x4.splat(4), c)));
+  v128.store(out + 3 * step, f32x4.add(f32x4.add(b, f32x4.mul(f32x4.splat(8), d)), x5));
+}
+
+// Y = A^T M A of one tile's 4 channels (M at q, its planes `plane` bytes apart) into
+// scratch + 576: y[a][b] at (4a + b) * 16.
+@inline function outputTile4(q: usize, plane: usize, scratch: usize): void {
+  for (let j: usize = 0; j < 6; j++) {
+    const p = q + j * plane;
+    outputRows(
+      v128.load(p),
+      v128.load(p + 6 * plane),
+      v128.load(p + 12 * plane),
+      v128.load(p + 18 * plane),
+      v128.load(p + 24 * plane),
+      v128.load(p + 30 * plane),
+      scratch + j * 16,
+      96,
+    );
+  }
+  for (let a: usize = 0; a < 4; a++) {
+    const s = scratch + a * 96;
+    outputRows(
+      v128.load(s),
+      v128.load(s + 16),
+      v128.load(s + 32),
+      v128.load(s + 48),
+      v128.load(s + 64),
+      v128.load(s + 80),
+      scratch + 576 + a * 64,
+      16,
+    );
+  }
+}
+
+// As outputTransform for F(4x4,3x3): each tile's 4x4 outputs into the grid (tile (ty, tx) at
+// rows 4ty .. 4ty + 3 and columns 4tx .. 4tx + 3). `scratch`: 832 bytes.
+export function outputTransform4(
+  m: usize,
+  grid: usize,
+  n: i32,
+  h: i32,
+  w: i32,
+  c: i32,
+  th: i32,
+  tw: i32,
+  scratch: usize,
+): void {
+  const plane = <usize>c * 4; // planes interleaved: [tile][36][c]
+  const row = <usize>w * <usize>c * 4;
+  const col = <usize>c * 4;
+  let tile = 0;
+  for (let im = 0; im < n; im++) {
+    for (let ty = 0; ty < th; ty++) {
+      for (let tx = 0; tx < tw; tx++) {
+        const base = grid + ((<usize>(im * h + ty * 4) * <usize>w + <usize>(tx * 4)) * <usize>c) * 4;
+        const src = m + <usize>tile * 36 * <usize>c * 4;
+        for (let k = 0; k < c; k += 4) {
+          const o = <usize>k * 4;
+          outputTile4(src + o, plane, scratch);
+          for (let a: usize = 0; a < 4; a++) {
+            for (let b: usize = 0; b < 4; b++) {
+              v128.store(base + o + a * row + b * col, v128.load(scratch + 576 + (4 * a + b) * 16));
+            }
+          }
+        }
+        tile++;
+      }
+    }
+  }
+}
+
+// As outputTransformPool for F(4x4,3x3): each tile's 4x4 outputs are four pool windows, so
+// pooled holds n images of 2th x 2tw x c. `scratch`: 944 bytes.
+export function outputTransformPool4(
+  m: usize,
+  pooled: usize,
+  argmax: usize,
+  bias: usize,
+  scratch: usize,
+  n: i32,
+  h: i32,
+  w: i32,
+  c: i32,
+  th: i32,
+  tw: i32,
+): void {
+  const plane = <usize>c * 4; // planes interleaved: [tile][36][c]
+  const row = w * c;
+  const iota = i32x4(0, 1, 2, 3);
+  const y = scratch + 576;
+  let tile = 0;
+  for (let im = 0; im < n; im++) {
+    for (let ty = 0; ty < th; ty++) {
+      for (let tx = 0; tx < tw; tx++) {
+        const src = m + <usize>tile * 36 * <usize>c * 4;
+        for (let k = 0; k < c; k += 4) {
+          const o = <usize>k * 4;
+          outputTile4(src + o, plane, scratch);
+          const b = v128.load(bias + o);
+          for (let a = 0; a < 2; a++) {
+            for (let bb = 0; bb < 2; bb++) {
+              const at00 = ((im * h + ty * 4 + 2 * a) * w + tx * 4 + 2 * bb) * c + k;
+              const dst = <usize>(((im * th * 2 + ty * 2 + a) * tw * 2 + tx * 2 + bb) * c) * 4;
+              const s = y + <usize>(8 * a + 2 * bb) * 16;
+              poolWindow(
+                v128.load(s),
+                v128.load(s + 16),
+                v128.load(s + 64),
+                v128.load(s + 80),
+                i32x4.add(i32x4.splat(at00), iota),
+                c,
+                row,
+                b,
+                scratch + 832,
+                pooled + dst + o,
+                argmax + dst + o,
+              );
+            }
+          }
+        }
+        tile++;
+      }
+    }
+  }
+}
+
+// A x of four vectors (the rows of A, A^T's transpose: [1,0,0,0], [1,1,1,1], [1,-1,1,-1],
+// [1,2,4,8], [1,-2,4,-8], [0,0,0,1]), stored at out, out + step, ... out + 5 step.
+@inline function gradientRows(x0: v128, x1: v128, x2: v128, x3: v128, out: usize, step: usize): void {
+  const e = f32x4.add(x0, x2), d = f32x4.add(x1, x3);
+  const e4 = f32x4.add(x0, f32x4.mul(f32x4.splat(4), x2));
+  const d4 = f32x4.add(f32x4.mul(f32x4.splat(2), x1), f32x4.mul(f32x4.splat(8), x3));
+  v128.store(out, x0);
+  v128.store(out + step, f32x4.add(e, d));
+  v128.store(out + 2 * step, f32x4.sub(e, d));
+  v128.store(out + 3 * step, f32x4.add(e4, d4));
+  v128.store(out + 4 * step, f32x4.sub(e4, d4));
+  v128.store(out + 5 * step, x3);
+}
+
+// As gradientTransform for F(4x4,3x3): dM = A dY A^T of each tile's 4x4 output gradient (from
+// the grid, tile (ty, tx) at rows 4ty .. 4ty + 3, columns 4tx .. 4tx + 3) into
+// dM[n*th*tw][36][c]. `scratch`: 384 bytes.
+export function gradientTransform4(
+  dz: usize,
+  m: usize,
+  n: i32,
+  h: i32,
+  w: i32,
+  c: i32,
+  th: i32,
+  tw: i32,
+  scratch: usize,
+): void {
+  const plane = <usize>c * 4; // planes interleaved: [tile][36][c]
+  const row = <usize>w * <usize>c * 4;
+  const col = <usize>c * 4;
+  let tile = 0;
+  for (let im = 0; im < n; im++) {
+    for (let ty = 0; ty < th; ty++) {
+      for (let tx = 0; tx < tw; tx++) {
+        const base = dz + ((<usize>(im * h + ty * 4) * <usize>w + <usize>(tx * 4)) * <usize>c) * 4;
+        const out = m + <usize>tile * 36 * <usize>c * 4;
+        for (let k = 0; k < c; k += 4) {
+          const o = <usize>k * 4;
+          // t = A dY: column j (of 4) into scratch[i][j], i < 6.
+          for (let j: usize = 0; j < 4; j++) {
+            const p = base + o + j * col;
+            gradientRows(
+              v128.load(p),
+              v128.load(p + row),
+              v128.load(p + 2 * row),
+              v128.load(p + 3 * row),
+              scratch + j * 16,
+              64,
+            );
+          }
+          // dM = t A^T: row i of t into planes 6i .. 6i + 5.
+          for (let i: usize = 0; i < 6; i++) {
+            const s = scratch + i * 64;
+            gradientRows(
+              v128.load(s),
+              v128.load(s + 16),
+              v128.load(s + 32),
+              v128.load(s + 48),
+              out + o + 6 * i * plane,
+              plane,
+            );
+          }
+        }
+        tile++;
+      }
+    }
   }
 }
