@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { UsageError } from "../cli.ts";
-import { formatBenchTable, parseBenchArgs, projectEpochSeconds, ratiosVsPytorch } from "./bench.ts";
+import {
+  formatBenchTable,
+  meanMsAt,
+  parseBenchArgs,
+  projectEpochSeconds,
+  ratiosVsPytorch,
+} from "./bench.ts";
 import {
   type BenchEntry,
   type BenchRecord,
@@ -109,6 +115,13 @@ Deno.test("ratio vs PyTorch and the printed table", () => {
     /\| blas \(v\) \| 2 \| - \| 100\.0 \| - \| 1280 \| 2\.00 s \| 48\.9 s \| 1024 MiB \|/,
   );
   assert.match(table, /blas \/ pytorch projected epoch: 0\.50/);
+});
+
+Deno.test("the epoch projection takes the mean step, not the median", () => {
+  const skewed = entry("blas", 60, 2);
+  skewed.steps[0].samplesMs = [50, 60, 190];
+  assert.equal(meanMsAt(skewed, 128), 100);
+  assert.equal(meanMsAt(skewed, 64), null);
 });
 
 Deno.test("the printed table flags samples spread too wide and a busy machine", () => {
