@@ -21,7 +21,13 @@ import {
 } from "./kernels/loops.ts";
 import { fillDropoutMask } from "./_dropout_mask.ts";
 import { adadeltaUpdate } from "./_adadelta_update.ts";
-import { winograd, WINOGRAD_IMAGES, winogradApplies, winogradFilterGradient } from "./_winograd.ts";
+import {
+  winograd,
+  WINOGRAD_IMAGES,
+  winogradApplies,
+  winogradFilterGradient,
+  winogradInputGradient,
+} from "./_winograd.ts";
 
 /** A dense layer's shape and what follows it. */
 export interface DenseLayout {
@@ -613,18 +619,11 @@ export function weightsPhase(
   const dIn = ctx.dIn[lc];
   const lastW = weights[2 * lc];
   if (winogradApplies(li)) {
-    // Winograd F(2x2,3x3) over the zero-padded dz grid (its maxShift zero rows before the
-    // batch, zero rows and columns past each image's output), a chunk of images at a time.
+    // Winograd F(4x4,3x3) over each image's zero-padded dz, a chunk of images at a time.
     const per = lastConvImages(layout);
-    const wg = winograd(li, per, "inputGradient");
-    wg.setFilter(lastW);
-    for (let c0 = n0; c0 < n1; c0 += per) {
-      const c1 = Math.min(n1, c0 + per);
-      const from = lead + (c0 * imageRows - wg.lead) * co;
-      wg.input.set(ctx.dzGrid.subarray(from, lead + c1 * imageRows * co));
-      wg.run(c1 - c0);
-      dIn.set(wg.grid.subarray(0, (c1 - c0) * imageRows * ci), c0 * imageRows * ci);
-    }
+    const ig = winogradInputGradient(li, per);
+    ig.setFilter(lastW);
+    for (let c0 = n0; c0 < n1; c0 += per) ig.run(dz, c0, Math.min(n1, c0 + per) - c0, dIn);
   } else {
     for (let r0 = n0 * imageRows; r0 < n1 * imageRows; r0 += CHUNK_ROWS) {
       const r1 = Math.min(n1 * imageRows, r0 + CHUNK_ROWS);

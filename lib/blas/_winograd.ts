@@ -1,7 +1,7 @@
 /**
  * Winograd convolution for the fused step's last convolution: F(4x4,3x3) for the forward pass
- * and the filter gradient where the output divides by 4 (else F(2x2,3x3)), F(2x2,3x3) for the
- * input gradient. The input, output and gradient transforms run in WebAssembly SIMD
+ * and the filter gradient where the output divides by 4 (else F(2x2,3x3)), and for the input
+ * gradient over zero-padded frames. The input, output and gradient transforms run in WebAssembly SIMD
  * (`wasm/winograd.ts`, AssemblyScript, built by `deno task wasm`), the products in between
  * are sgemms (one per plane: 36 or 16) on views of the module's memory, the filter
  * transforms are small loops here. Each thread has its own module instance and a memory of
@@ -60,7 +60,7 @@ const SCRATCH = 256;
 export const WINOGRAD_IMAGES = 2;
 
 /**
- * Whether the Winograd forward applies to `info`: a 3x3 filter, stride 1, no dilation, no
+ * Whether Winograd applies to `info`: a 3x3 filter, stride 1, no dilation, no
  * padding, an even output size, and channel counts that are multiples of 4 (the SIMD width).
  */
 export function winogradApplies(info: ConvInfo): boolean {
@@ -141,53 +141,59 @@ function kernels(ex: Exports, tile: number) {
   };
 }
 
-/**
- * What a {@link Winograd} computes: the forward pass (input -> output of a valid convolution) or
- * the input gradient (dz, zero-padded by 2 on each side, -> the input's gradient: the full
- * correlation with the filter turned by 180 degrees and transposed).
- */
-export type WinogradPass = "forward" | "inputGradient";
-
-/** One thread's Winograd buffers for a convolution's shape, all views of one wasm memory. */
+/** One thread's Winograd buffers for a convolution's forward pass, all views of one wasm memory. */
 export interface Winograd {
   /** Images per chunk the buffers hold. */
   images: number;
-  /**
-   * A chunk's input at the convolution input's resolution (h x w per image), channels
-   * innermost, copied in: for the forward pass the images; for the input gradient dz in a grid
-   * of h x w per image (zero outside the output's rows and columns), after `lead` grid rows
-   * (those before the chunk's first image; zero before the batch's).
-   */
+  /** A chunk's input images (h x w x ci each, channels innermost), copied in. */
   input: Float32Array;
-  /** Grid rows before the first image in `input`: 0 forward, 2w + 2 for the input gradient. */
-  lead: number;
-  /** Transformed filters U[16][k][n] (k, n: channels in and out of the pass). */
+  /** Transformed filters U[planes][ci][co]. */
   u: Float32Array;
-  /** The chunk's result at the convolution input's resolution (forward: 2x2 per tile written). */
+  /** The chunk's output in a grid at the input's resolution (h x w x co per image), by {@link run}. */
   grid: Float32Array;
   /**
-   * Forward only: the chunk's 2x2 max pool of the output plus `bias`, ReLU ((h - 2) / 2 x
-   * (w - 2) / 2 x co per image), written by {@link runPooled}; empty for the input gradient.
+   * The chunk's 2x2 max pool of the output plus `bias`, ReLU ((h - 2) / 2 x (w - 2) / 2 x co
+   * per image), written by {@link runPooled}.
    */
   pooled: Float32Array;
-  /** Forward only: per pooled value, the offset of its maximum in the chunk's {@link grid}. */
+  /** Per pooled value, the offset of its maximum in the chunk's {@link grid}. */
   argmax: Int32Array;
-  /** Forward only: the bias added after the pool (co), copied in. */
+  /** The bias added after the pool (co), copied in. */
   bias: Float32Array;
   /** Sets `u` from the convolution's filter laid out [3][3][ci][co]. */
   setFilter(g: Float32Array): void;
-  /** Runs the chunk's first `count` images: input transform, 16 sgemms, output transform. */
+  /** Runs the chunk's first `count` images: input transform, sgemms, output transform. */
   run(count: number): void;
   /**
-   * Forward only: as {@link run}, with the output transform fused with the 2x2 max pool that
-   * follows, bias and ReLU, into {@link pooled} and {@link argmax} (the grid is not written).
-   * The same values and offsets as `maxPool2x2` of the grid, then `epilogue`.
+   * As {@link run}, with the output transform fused with the 2x2 max pool that follows, bias
+   * and ReLU, into {@link pooled} and {@link argmax} (the grid is not written). The same
+   * values and offsets as `maxPool2x2` of the grid, then `epilogue`.
    */
   runPooled(count: number): void;
 }
 
+/**
+ * One thread's Winograd F(4x4,3x3) buffers for a convolution's input gradient: the full
+ * correlation of dz, zero-padded by 2 on each side, with the filter turned by 180 degrees and
+ * its channels swapped. dz goes into a zero frame of 4 ceil(h / 4) + 2 rows and columns per
+ * image; the result, 4 ceil(h / 4) square per image, is cut to h x w.
+ */
+export interface WinogradInputGradient {
+  /** Images per chunk the buffers hold. */
+  images: number;
+  /** Sets the transformed filters from the convolution's filter laid out [3][3][ci][co]. */
+  setFilter(g: Float32Array): void;
+  /**
+   * Writes the input gradient of images c0 .. c0 + count - 1 into `dIn` (h x w x ci each, from
+   * image 0), from `dz`: per image a grid of h x w x co holding the (h - 2) x (w - 2) outputs'
+   * gradients at its top left (the rest is not read), from image 0.
+   */
+  run(dz: Float32Array, c0: number, count: number, dIn: Float32Array): void;
+}
+
 let module: WebAssembly.Module | null = null;
 const cache = new Map<string, Winograd>();
+const inputGradientCache = new Map<string, WinogradInputGradient>();
 const gradientCache = new Map<string, WinogradFilterGradient>();
 
 /** The kernels the module must export (see {@link Exports}). */
@@ -247,90 +253,88 @@ function instantiate(sizes: number[]) {
 }
 
 /**
- * This thread's Winograd buffers for `pass` of the convolution `info` (see
+ * `planes` sgemms M_p = V_p U_p over `tiles` tiles: V [tiles][planes][k], U [planes][k][n],
+ * M [tiles][planes][n] (the transforms' interleaved layout).
+ */
+function planeProducts(
+  v: Float32Array,
+  u: Float32Array,
+  m: Float32Array,
+  tiles: number,
+  planes: number,
+  k: number,
+  n: number,
+) {
+  for (let p = 0; p < planes; p++) {
+    sgemm(
+      false,
+      false,
+      tiles,
+      n,
+      k,
+      1,
+      v.subarray(p * k, tiles * planes * k),
+      planes * k,
+      u.subarray(p * k * n, (p + 1) * k * n),
+      n,
+      0,
+      m.subarray(p * n, tiles * planes * n),
+      planes * n,
+    );
+  }
+}
+
+/**
+ * This thread's Winograd buffers for the forward pass of the convolution `info` (see
  * {@link winogradApplies}) in chunks of `images` images: made once, then reused.
  * @throws Error naming {@link WASM_PATH} when the module was not built
  */
-export function winograd(info: ConvInfo, images: number, pass: WinogradPass = "forward"): Winograd {
-  const { inHeight: h, inWidth: w } = info;
-  const forward = pass === "forward";
-  const tile = forward ? winogradTile(info) : TILE;
-  // Channels into and out of the pass, tiles per image, leading grid rows.
-  const ci = forward ? info.inChannels : info.outChannels;
-  const co = forward ? info.outChannels : info.inChannels;
-  const th = forward ? info.outHeight / tile : h / tile,
-    tw = forward ? info.outWidth / tile : w / tile;
-  const lead = forward ? 0 : 2 * w + 2;
-  const key = `${pass},${h},${w},${ci},${co},${images}`;
+export function winograd(info: ConvInfo, images: number): Winograd {
+  const { inHeight: h, inWidth: w, inChannels: ci, outChannels: co } = info;
+  const tile = winogradTile(info);
+  const th = info.outHeight / tile, tw = info.outWidth / tile;
+  const key = `${h},${w},${ci},${co},${images}`;
   const known = cache.get(key);
   if (known) return known;
+  const planes = (tile + 2) ** 2;
   const maxTiles = images * th * tw;
-  // Forward: the pooled values (2x2 per 2x2 of output), their offsets and the bias.
-  const pooledSize = forward ? (images * info.outHeight * info.outWidth * co) / 4 : 0;
+  // The pooled values (2x2 per 2x2 of output), their offsets and the bias.
+  const pooledSize = (images * info.outHeight * info.outWidth * co) / 4;
   const { ex, offsets, views } = instantiate([
-    (images * h * w + lead) * ci,
-    tile === TILE ? 16 * ci * co : 36 * ci * co,
-    (tile + 2) ** 2 * maxTiles * ci,
-    (tile + 2) ** 2 * maxTiles * co,
+    images * h * w * ci,
+    planes * ci * co,
+    planes * maxTiles * ci,
+    planes * maxTiles * co,
     images * h * w * co,
     pooledSize,
     pooledSize,
-    forward ? co : 0,
+    co,
     SCRATCH,
   ]);
   const [input, u, v, m, grid, pooled, , bias] = views;
   const argmax = new Int32Array(views[6].buffer, offsets[6], pooledSize);
   const kernel = kernels(ex, tile);
-  const planes = kernel.edge * kernel.edge;
-  /** Input transform and the sgemms (one per plane) of the chunk's first `count` images into M. */
+  /** Input transform and the sgemms of the chunk's first `count` images into M. */
   const transformed = (count: number) => {
-    const tiles = count * th * tw;
     kernel.input(offsets[0], offsets[2], count, h, w, ci, th, tw, offsets[8]);
-    for (let p = 0; p < planes; p++) {
-      sgemm(
-        false,
-        false,
-        tiles,
-        co,
-        ci,
-        1,
-        v.subarray(p * ci, (tiles * planes) * ci),
-        planes * ci,
-        u.subarray(p * ci * co, (p + 1) * ci * co),
-        co,
-        0,
-        m.subarray(p * co, (tiles * planes) * co),
-        planes * co,
-      );
-    }
+    planeProducts(v, u, m, count * th * tw, planes, ci, co);
   };
-  const turned = forward ? null : new Float32Array(9 * ci * co);
   const wg: Winograd = {
     images,
     input,
-    lead,
     u,
     grid,
-    setFilter(g: Float32Array) {
-      if (turned === null) return filterTransform(g, ci, co, u, kernel.g);
-      // g'[i][j][o][c] = g[2 - i][2 - j][c][o]: turned by 180 degrees, channels swapped.
-      for (let k = 0; k < 9; k++) {
-        const src = (8 - k) * ci * co, dst = k * ci * co;
-        for (let c = 0; c < co; c++) {
-          for (let o = 0; o < ci; o++) turned[dst + o * co + c] = g[src + c * ci + o];
-        }
-      }
-      filterTransform(turned, ci, co, u, kernel.g);
-    },
     pooled,
     argmax,
     bias,
+    setFilter(g: Float32Array) {
+      filterTransform(g, ci, co, u, kernel.g);
+    },
     run(count: number) {
       transformed(count);
       kernel.output(offsets[3], offsets[4], count, h, w, co, th, tw, offsets[8]);
     },
     runPooled(count: number) {
-      if (!forward) throw new Error("winograd: runPooled is for the forward pass");
       transformed(count);
       kernel.pool(
         offsets[3],
@@ -349,6 +353,70 @@ export function winograd(info: ConvInfo, images: number, pass: WinogradPass = "f
   };
   cache.set(key, wg);
   return wg;
+}
+
+/**
+ * This thread's Winograd F(4x4,3x3) buffers for the input gradient of the convolution `info`
+ * (see {@link winogradApplies}) in chunks of `images` images: made once, then reused.
+ * @throws Error naming {@link WASM_PATH} when the module was not built
+ */
+export function winogradInputGradient(info: ConvInfo, images: number): WinogradInputGradient {
+  const { inHeight: h, inWidth: w, outHeight: oh, outWidth: ow } = info;
+  // Into the pass: dz (co channels); out of it: the input's gradient (ci channels).
+  const ci = info.outChannels, co = info.inChannels;
+  const key = `${h},${w},${ci},${co},${images}`;
+  const known = inputGradientCache.get(key);
+  if (known) return known;
+  const th = Math.ceil(h / BIG_TILE), tw = Math.ceil(w / BIG_TILE);
+  // The frame of the zero-padded dz and the grid of the (whole-tile) result, per image.
+  const fh = BIG_TILE * th + 2, fw = BIG_TILE * tw + 2;
+  const gh = BIG_TILE * th, gw = BIG_TILE * tw;
+  const planes = (BIG_TILE + 2) ** 2;
+  const maxTiles = images * th * tw;
+  const { ex, offsets, views } = instantiate([
+    images * fh * fw * ci,
+    planes * ci * co,
+    planes * maxTiles * ci,
+    planes * maxTiles * co,
+    images * gh * gw * co,
+    SCRATCH,
+  ]);
+  const [frame, u, v, m, grid] = views;
+  const kernel = kernels(ex, BIG_TILE);
+  const turned = new Float32Array(9 * ci * co);
+  const ig: WinogradInputGradient = {
+    images,
+    setFilter(g: Float32Array) {
+      // g'[i][j][o][c] = g[2 - i][2 - j][c][o]: turned by 180 degrees, channels swapped.
+      for (let k = 0; k < 9; k++) {
+        const src = (8 - k) * ci * co, dst = k * ci * co;
+        for (let c = 0; c < co; c++) {
+          for (let o = 0; o < ci; o++) turned[dst + o * co + c] = g[src + c * ci + o];
+        }
+      }
+      filterTransform(turned, ci, co, u, kernel.g);
+    },
+    run(dz: Float32Array, c0: number, count: number, dIn: Float32Array) {
+      // dz's outputs into the frames' interiors (from row and column 2); the borders stay 0.
+      for (let i = 0; i < count; i++) {
+        for (let y = 0; y < oh; y++) {
+          const from = (((c0 + i) * h + y) * w) * ci;
+          frame.set(dz.subarray(from, from + ow * ci), ((i * fh + y + 2) * fw + 2) * ci);
+        }
+      }
+      kernel.input(offsets[0], offsets[2], count, fh, fw, ci, th, tw, offsets[5]);
+      planeProducts(v, u, m, count * th * tw, planes, ci, co);
+      kernel.output(offsets[3], offsets[4], count, gh, gw, co, th, tw, offsets[5]);
+      for (let i = 0; i < count; i++) {
+        for (let y = 0; y < h; y++) {
+          const from = ((i * gh + y) * gw) * co;
+          dIn.set(grid.subarray(from, from + w * co), (((c0 + i) * h + y) * w) * co);
+        }
+      }
+    },
+  };
+  inputGradientCache.set(key, ig);
+  return ig;
 }
 
 /**
