@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the project needs on a Debian machine with Node.js and npm (as root): Deno
 # 2.9.6 from npm, OpenBLAS, fonts for the charts, the npm dependencies (deno install), and the
-# WebAssembly kernels (deno task wasm: lib/blas/wasm/winograd.wasm, from AssemblyScript on npm).
+# WebAssembly kernels (deno task wasm: lib/blas/wasm/kernels.wasm, from AssemblyScript on npm).
 # With --full also Docker, debootstrap, Jupyter and PyTorch (what the tests and CI use), and
 # iproute2 and docker-registry (the 2-node swarm fixture: scripts/ci/swarm_fixture.sh).
 # Safe to run again: it skips what is already there.

@@ -1,6 +1,7 @@
 /**
- * deno task wasm: compiles the AssemblyScript source of the WebAssembly kernels
- * (lib/blas/wasm/winograd.ts) to lib/blas/wasm/winograd.wasm with SIMD. scripts/setup.sh runs it.
+ * deno task wasm: compiles the AssemblyScript sources of the WebAssembly kernels
+ * (lib/blas/wasm/winograd.ts and loops.ts) to lib/blas/wasm/kernels.wasm with SIMD.
+ * scripts/setup.sh runs it.
  * @module
  */
 
@@ -9,7 +10,8 @@ import { buildWasm, WASM_PATH } from "../lib/blas/mod.ts";
 if (Deno.args.some((a) => a === "-h" || a === "--help")) {
   console.log(`Usage: deno task wasm [-- --help]
 
-Compiles lib/blas/wasm/winograd.ts (AssemblyScript) to ${WASM_PATH} (WebAssembly SIMD).`);
+Compiles lib/blas/wasm/winograd.ts and loops.ts (AssemblyScript) to ${WASM_PATH}
+(WebAssembly SIMD, shared memory).`);
   Deno.exit(0);
 }
 const unknown = Deno.args.find((a) => a !== "--");

@@ -29,3 +29,13 @@ export function fillDropoutMask(
   }
   return mask;
 }
+
+/**
+ * The integer form of {@link fillDropoutMask}'s test for the wasm kernel: a number u (an
+ * unsigned 32-bit integer) is dropped exactly when u < ceil(rate * 2^32), returned as the
+ * int32 with those bits.
+ * @param rate the dropout rate, in [0, 1)
+ */
+export function dropoutThreshold(rate: number): number {
+  return Math.ceil(rate * 4294967296) | 0;
+}

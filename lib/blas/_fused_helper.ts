@@ -1,7 +1,7 @@
 /**
  * The helper thread of the fused training step: the main thread hands it one phase of
  * `_fused_kernels.ts` for half the batch, runs the other half itself, then waits. The arrays
- * live in SharedArrayBuffers both threads view alike; commands pass through a shared control
+ * live in a shared wasm memory and SharedArrayBuffers both threads view alike; commands pass through a shared control
  * block (Atomics wait/notify, microseconds), not messages. The thread is unref'd (it never
  * keeps a finished program alive) and ends by itself after {@link IDLE_MS} without work
  * (a notebook's models do not pile up threads); the next phase then starts a new one.
@@ -47,7 +47,8 @@ export interface HelperData {
   layout: Context["layout"];
   weights: SharedArrayBuffer[];
   state: SharedArrayBuffer[];
-  shared: SharedArrayBuffer[];
+  /** The context's shared wasm memory (its arrays). */
+  memory: WebAssembly.Memory;
   /** Milliseconds without work after which the thread ends. */
   idleMs: number;
 }
@@ -70,7 +71,7 @@ export class FusedHelper {
       weights: ctx.weights.map((w) => w.buffer as SharedArrayBuffer),
       state: ctx.state.flatMap((s) => [s.squareAvg, s.accDelta])
         .map((a) => a.buffer as SharedArrayBuffer),
-      shared: ctx.shared,
+      memory: ctx.memory,
       idleMs,
     };
     this.#worker = new Worker(new URL("./_fused_worker.ts", import.meta.url), {

@@ -3,7 +3,7 @@
  * can each take half: {@link rowsPhase} runs one range of images through the whole
  * forward pass, the loss, the dense layers' input gradients and the max pool's gradient;
  * {@link weightsPhase} computes that range's share of the weight gradients. Every array
- * lives in a SharedArrayBuffer of a {@link Context}, which the main thread and its helper
+ * lives in the shared wasm memory of a {@link Context}, which the main thread and its helper
  * build alike from one {@link Layout}. No TensorFlow.js import: the helper loads this cheaply.
  * @module
  */
@@ -19,7 +19,8 @@ import {
   imagesPerChunk,
   maxPool2x2,
 } from "./kernels/loops.ts";
-import { fillDropoutMask } from "./_dropout_mask.ts";
+import { type Kernels, kernelsOn, sharedMemory } from "./_wasm.ts";
+import { dropoutThreshold } from "./_dropout_mask.ts";
 import { adadeltaUpdate } from "./_adadelta_update.ts";
 import {
   winograd,
@@ -112,12 +113,17 @@ function sumSlots(layout: Layout): SumSlots {
   return { conv, dense, loss: at, size: at + 2 };
 }
 
-/** The arrays of the fused step, all in SharedArrayBuffers (listed in `shared`). */
+/**
+ * The arrays of the fused step, in one shared wasm memory (weights and Adadelta state
+ * excepted: the variables' own SharedArrayBuffers).
+ */
 export interface Context {
   /** The shapes every array below is sized by. */
   layout: Layout;
-  /** The buffers behind the arrays below, in a fixed order (weights excluded). */
-  shared: SharedArrayBuffer[];
+  /** The shared memory behind the arrays below (weights and state excepted). */
+  memory: WebAssembly.Memory;
+  /** This thread's instance of the wasm kernels, on {@link memory}. */
+  wasm: Kernels;
   /** The variables' values, kernel then bias per layer (convolutions first). */
   weights: Float32Array[];
   /** Gradients, same order as `weights`. */
@@ -158,26 +164,64 @@ export interface Context {
   state: { squareAvg: Float32Array; accDelta: Float32Array }[];
 }
 
+/** Bytes at the start of a context's memory that hold no array (so no array sits at 0). */
+const RESERVED_BYTES = 1024;
+
 /**
  * Builds the context of `layout` on `weights` (SharedArrayBuffers of the variables' values,
  * kernel then bias per layer) and `state` (the dense kernels' Adadelta state, square average
- * then accumulated delta per layer, or none): new buffers, or views of `shared` from another
- * thread's context (same layout, same order).
+ * then accumulated delta per layer, or none): its arrays in a new shared wasm memory, or in
+ * `memory` from another thread's context of the same layout (the same offsets), with this
+ * thread's instance of the wasm kernels on it.
+ * @throws Error naming the module (`WASM_PATH`) when it was not built or is out of date
  */
 export function buildContext(
   layout: Layout,
   weights: SharedArrayBuffer[],
   state: SharedArrayBuffer[],
-  shared?: SharedArrayBuffer[],
+  memory?: WebAssembly.Memory,
 ): Context {
-  const buffers: SharedArrayBuffer[] = [];
-  let next = 0;
-  const take = (bytes: number) => {
-    const b = shared ? shared[next++] : new SharedArrayBuffer(bytes);
-    if (!shared) buffers.push(b);
-    return b;
+  // Lay the arrays out once with placeholders to size the memory, then for real.
+  let bytes = RESERVED_BYTES;
+  const measure = (n: number) => {
+    bytes += Math.ceil(n / 16) * 64;
+    return 0;
   };
-  const f32 = (n: number) => new Float32Array(take(4 * n));
+  arrays(layout, weights, state, () => new Float32Array(0), measure);
+  const mem = memory ?? sharedMemory(bytes);
+  let at = RESERVED_BYTES;
+  const take = (n: number) => {
+    const offset = at;
+    at += Math.ceil(n / 16) * 64;
+    return offset;
+  };
+  const ctx = arrays(layout, weights, state, mem.buffer as SharedArrayBuffer, take);
+  return { ...ctx, memory: mem, wasm: kernelsOn(mem) };
+}
+
+/**
+ * The context's arrays of `layout`: `take(n)` gives the byte offset in `buffer` of the next
+ * array of n 4-byte elements (8-byte ones count twice), or `buffer` makes placeholders.
+ */
+function arrays(
+  layout: Layout,
+  weights: SharedArrayBuffer[],
+  state: SharedArrayBuffer[],
+  buffer: SharedArrayBuffer | (() => Float32Array),
+  take: (n: number) => number,
+): Omit<Context, "memory" | "wasm"> {
+  const f32 = (n: number) => {
+    const at = take(n);
+    return typeof buffer === "function" ? buffer() : new Float32Array(buffer, at, n);
+  };
+  const i32 = (n: number) => {
+    const at = take(n);
+    return typeof buffer === "function" ? new Int32Array(0) : new Int32Array(buffer, at, n);
+  };
+  const f64 = (n: number) => {
+    const at = take(2 * n);
+    return typeof buffer === "function" ? new Float64Array(0) : new Float64Array(buffer, at, n);
+  };
   const n = layout.capacity;
   const convs = layout.convs;
   const last = convs[convs.length - 1];
@@ -187,13 +231,12 @@ export function buildContext(
   const perImages = Math.min(n, lastConvImages(layout));
   const weightViews = weights.map((b) => new Float32Array(b));
   const slots = sumSlots(layout);
-  const ctx: Context = {
+  const ctx: Omit<Context, "memory" | "wasm"> = {
     layout,
-    shared: shared ?? buffers,
     weights: weightViews,
     grads: weightViews.map((w) => f32(w.length)),
     images: f32(n * layout.input[0] * layout.input[1] * layout.input[2]),
-    labels: new Int32Array(take(4 * n)),
+    labels: i32(n),
     cols: convs.slice(0, -1).map((c) =>
       f32(n * c.outHeight * c.outWidth * c.filterHeight * c.filterWidth * c.inChannels)
     ),
@@ -201,7 +244,7 @@ export function buildContext(
     dIn: convs.map((c, j) => f32(j === 0 ? 0 : n * c.inHeight * c.inWidth * c.inChannels)),
     grids: [0, 1].map(() => f32(perImages * last.inHeight * last.inWidth * co)),
     dzGrid: f32((maxShift(last) + gridRows) * co),
-    argmax: new Int32Array(take(4 * pooledSize)),
+    argmax: i32(pooledSize),
     pooled: f32(pooledSize),
     poolMask: f32(layout.poolDropout === null ? 0 : pooledSize),
     poolOut: f32(layout.poolDropout === null ? 0 : pooledSize),
@@ -215,7 +258,7 @@ export function buildContext(
     convDw: [0, 1].map(() =>
       convs.map((c) => f32(c.filterHeight * c.filterWidth * c.inChannels * c.outChannels))
     ),
-    sums: new Float64Array(take(8 * 2 * slots.size)),
+    sums: f64(2 * slots.size),
     slots,
     state: layout.dense.slice(0, state.length / 2).map((_, j) => ({
       squareAvg: new Float32Array(state[2 * j]),
@@ -283,15 +326,63 @@ function scatterPooled(
   const gridImage = last.inHeight * last.inWidth * last.outChannels;
   const pooledImage = ctx.layout.pooled[0] * ctx.layout.pooled[1] * last.outChannels;
   const per = lastConvImages(ctx.layout);
-  const argmax = ctx.argmax;
+  const at = ctx.argmax.byteOffset;
   for (let c0 = n0; c0 < n1; c0 += per) {
-    const base = c0 * gridImage;
-    const p1 = Math.min(n1, c0 + per) * pooledImage;
-    for (let i = c0 * pooledImage; i < p1; i++) {
-      const at = argmax[i];
-      if (at >= 0) dz[base + at] = values === null ? 0 : values[i];
-    }
+    const base = dz.byteOffset + 4 * c0 * gridImage;
+    const i0 = c0 * pooledImage, count = Math.min(n1, c0 + per) * pooledImage - i0;
+    if (values === null) ctx.wasm.unscatter(base, at + 4 * i0, count);
+    else ctx.wasm.scatter(base, values.byteOffset + 4 * i0, at + 4 * i0, count);
   }
+}
+
+/**
+ * Dropout of src[from..to) into mask and dst (the same range; dst may be src): the mask of
+ * `fillDropoutMask(mask, rate, seed, from)` over that range, and dst = src * mask.
+ */
+function dropoutRange(
+  ctx: Context,
+  src: Float32Array,
+  mask: Float32Array,
+  dst: Float32Array,
+  from: number,
+  to: number,
+  rate: number,
+  seed: number,
+) {
+  ctx.wasm.dropout(
+    src.byteOffset + 4 * from,
+    mask.byteOffset + 4 * from,
+    dst.byteOffset + 4 * from,
+    to - from,
+    dropoutThreshold(rate),
+    1 / (1 - rate),
+    seed,
+    from,
+  );
+}
+
+/**
+ * {@link reluGradInto} of rows of c with bias sums (`sums` a view of the context's), in wasm
+ * SIMD when c divides by 4.
+ */
+function reluGradRows(
+  ctx: Context,
+  g: Float32Array,
+  mask: Float32Array | null,
+  act: Float32Array,
+  sums: Float64Array,
+  c: number,
+) {
+  if (c % 4 !== 0) return reluGradInto(g, g, mask, act, sums);
+  const rows = g.length / c;
+  ctx.wasm.reluGradSums(
+    g.byteOffset,
+    mask?.byteOffset ?? 0,
+    act.byteOffset,
+    sums.byteOffset,
+    rows,
+    c,
+  );
 }
 
 /** The last convolution's dz grid of `n` images (after its leading zero rows). */
@@ -346,7 +437,7 @@ export function rowsPhase(
     im2col(input, info, n0, count, col);
     fillRows(act, weights[2 * j + 1]);
     sgemm(false, false, count * rows, co, k, 1, col, k, weights[2 * j], co, 1, act, co);
-    epilogue(act, count * rows, co, null, true);
+    ctx.wasm.relu(act.byteOffset, act.length);
     input = ctx.acts[j];
   }
 
@@ -418,10 +509,8 @@ export function rowsPhase(
   const q0 = n0 * pooledImage, q1 = n1 * pooledImage;
   let seed = 0;
   if (training && layout.poolDropout !== null) {
-    const mask = ctx.poolMask.subarray(q0, q1);
-    fillDropoutMask(mask, layout.poolDropout, seeds[seed++], q0);
-    const pooled = ctx.pooled, out = ctx.poolOut;
-    for (let i = q0; i < q1; i++) out[i] = pooled[i] * mask[i - q0];
+    const rate = layout.poolDropout;
+    dropoutRange(ctx, ctx.pooled, ctx.poolMask, ctx.poolOut, q0, q1, rate, seeds[seed++]);
   }
 
   // Dense layers on rows n0..n1.
@@ -449,10 +538,8 @@ export function rowsPhase(
     );
     if (d.relu) epilogue(z, count, d.units, null, true);
     if (training && d.dropout !== null) {
-      const mask = b.mask.subarray(n0 * d.units, n1 * d.units);
-      fillDropoutMask(mask, d.dropout, seeds[seed++], n0 * d.units);
-      const out = b.out.subarray(n0 * d.units, n1 * d.units);
-      for (let i = 0; i < out.length; i++) out[i] = z[i] * mask[i];
+      const [from, to] = [n0 * d.units, n1 * d.units];
+      dropoutRange(ctx, b.act, b.mask, b.out, from, to, d.dropout, seeds[seed++]);
     }
     x = training ? b.out : b.act;
   }
@@ -509,7 +596,14 @@ export function rowsPhase(
   const dPool = ctx.dPool.subarray(q0, q1);
   const poolMask = layout.poolDropout === null ? null : ctx.poolMask.subarray(q0, q1);
   const slot = ctx.slots.conv[lc];
-  reluGradInto(dPool, dPool, poolMask, ctx.pooled.subarray(q0, q1), sums.subarray(slot, slot + co));
+  reluGradRows(
+    ctx,
+    dPool,
+    poolMask,
+    ctx.pooled.subarray(q0, q1),
+    sums.subarray(slot, slot + co),
+    co,
+  );
   scatterPooled(ctx, dzOf(ctx, n), ctx.dPool, n0, n1);
 }
 
@@ -659,7 +753,7 @@ export function weightsPhase(
     const dzj = ctx.dIn[j + 1].subarray(n0 * rows * cco, n1 * rows * cco);
     const slot = ctx.slots.conv[j];
     const act = ctx.acts[j].subarray(n0 * rows * cco, n1 * rows * cco);
-    reluGradInto(dzj, dzj, null, act, sums.subarray(slot, slot + cco));
+    reluGradRows(ctx, dzj, null, act, sums.subarray(slot, slot + cco), cco);
     const col = ctx.cols[j].subarray(n0 * rows * k, n1 * rows * k);
     const count = (n1 - n0) * rows;
     sgemm(true, false, k, cco, count, 1, col, k, dzj, cco, 0, ctx.convDw[t][j], cco);

@@ -1,6 +1,6 @@
 /**
- * The helper thread of `_fused_helper.ts`: builds the same context as the main thread from
- * the shared buffers, then runs the phases it is handed (`_fused_kernels.ts`); ends after
+ * The helper thread of `_fused_helper.ts`: builds the same context as the main thread on
+ * the shared memory and buffers, then runs the phases it is handed (`_fused_kernels.ts`); ends after
  * `idleMs` without one.
  * @module
  */
@@ -12,7 +12,7 @@ import { Ctl, type HelperData, State } from "./_fused_helper.ts";
 
 const data = workerData as HelperData;
 useLoadedBlas(data.blas);
-const ctx = buildContext(data.layout, data.weights, data.state, data.shared);
+const ctx = buildContext(data.layout, data.weights, data.state, data.memory);
 const ctl = new Int32Array(data.ctl);
 const seeds = new Float64Array(data.seeds);
 

@@ -10,13 +10,8 @@
  */
 
 import { sgemm } from "./openblas.ts";
+import { instantiate, type Kernels } from "./_wasm.ts";
 import type { ConvInfo } from "./kernels/loops.ts";
-
-/** Where `deno task wasm` writes the module, from the repository root (for messages). */
-export const WASM_PATH = "lib/blas/wasm/winograd.wasm";
-
-const WASM_URL = new URL("./wasm/winograd.wasm", import.meta.url);
-const SOURCE_URL = new URL("./wasm/winograd.ts", import.meta.url);
 
 /** Output tile edge of F(2x2,3x3): 4x4 input patches step by 2, 16 planes. */
 const TILE = 2;
@@ -73,61 +68,8 @@ export function winogradApplies(info: ConvInfo): boolean {
     info.inChannels % 4 === 0 && info.outChannels % 4 === 0;
 }
 
-/**
- * A transform of the module over the tiles of `n` images of `h` x `w` x `c` (`th` x `tw`
- * tiles each): from the floats at byte `src` to those at byte `dst`, the transformed planes
- * interleaved by tile ([tiles][planes][c]) on the planes' side; `scratch`: the byte offset of
- * {@link SCRATCH} floats (F(4x4,3x3) only).
- */
-type TileTransform = (
-  src: number,
-  dst: number,
-  n: number,
-  h: number,
-  w: number,
-  c: number,
-  th: number,
-  tw: number,
-  scratch: number,
-) => void;
-
-/** The pooled output transform: byte offsets of M, pooled, argmax, bias, scratch; n, h, w, c, th, tw. */
-type PoolTransform = (
-  m: number,
-  pooled: number,
-  argmax: number,
-  bias: number,
-  scratch: number,
-  n: number,
-  h: number,
-  w: number,
-  c: number,
-  th: number,
-  tw: number,
-) => void;
-
-/** The exports of the compiled module. */
-interface Exports {
-  /** Input patches (NHWC) to V = B^T d B. */
-  inputTransform: TileTransform;
-  /** M to each tile's 2x2 outputs, Y = A^T M A, into a grid (NHWC). */
-  outputTransform: TileTransform;
-  /** Each tile's 2x2 output gradient from a grid (NHWC) to dM = A dY A^T. */
-  gradientTransform: TileTransform;
-  /** M to each tile's 2x2 max pool plus bias, ReLU, with the maximum's grid offset. */
-  outputTransformPool: PoolTransform;
-  /** {@link inputTransform} of F(4x4,3x3): 6x6 patches at stride 4, 36 planes. */
-  inputTransform4: TileTransform;
-  /** {@link outputTransform} of F(4x4,3x3): 4x4 outputs per tile. */
-  outputTransform4: TileTransform;
-  /** {@link gradientTransform} of F(4x4,3x3): 4x4 output gradients to 36 planes. */
-  gradientTransform4: TileTransform;
-  /** {@link outputTransformPool} of F(4x4,3x3): four pool windows per tile. */
-  outputTransformPool4: PoolTransform;
-}
-
 /** A pass's kernels and shape for one tile edge. */
-function kernels(ex: Exports, tile: number) {
+function kernels(ex: Kernels, tile: number) {
   const big = tile === BIG_TILE;
   return {
     /** Input patch edge; the transforms' planes are its square. */
@@ -191,66 +133,9 @@ export interface WinogradInputGradient {
   run(dz: Float32Array, c0: number, count: number, dIn: Float32Array): void;
 }
 
-let module: WebAssembly.Module | null = null;
 const cache = new Map<string, Winograd>();
 const inputGradientCache = new Map<string, WinogradInputGradient>();
 const gradientCache = new Map<string, WinogradFilterGradient>();
-
-/** The kernels the module must export (see {@link Exports}). */
-const KERNELS = [
-  "inputTransform",
-  "outputTransform",
-  "gradientTransform",
-  "outputTransformPool",
-  "inputTransform4",
-  "outputTransform4",
-  "gradientTransform4",
-  "outputTransformPool4",
-];
-
-function compiled(): WebAssembly.Module {
-  if (module !== null) return module;
-  let bytes: Uint8Array;
-  try {
-    bytes = Deno.readFileSync(WASM_URL);
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-    throw new Error(`${WASM_PATH} is missing: run deno task wasm (setup does)`);
-  }
-  const built = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
-  // A module built from an older source lacks a kernel added since: say so, not "not a function".
-  const names = new Set(WebAssembly.Module.exports(built).map((e) => e.name));
-  if (!KERNELS.every((k) => names.has(k))) {
-    throw new Error(`${WASM_PATH} is out of date: run deno task wasm (setup does)`);
-  }
-  module = built;
-  return module;
-}
-
-/**
- * A new instance of the module on a memory of fixed size holding float arrays of `sizes`
- * (each 64-byte aligned): its exports, the arrays' byte offsets and views of them.
- */
-function instantiate(sizes: number[]) {
-  const offsets: number[] = [];
-  let bytes = 0;
-  for (const s of sizes) {
-    offsets.push(bytes);
-    bytes += Math.ceil((4 * s) / 64) * 64;
-  }
-  const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) });
-  const instance = new WebAssembly.Instance(compiled(), {
-    env: {
-      memory,
-      abort: () => {
-        throw new Error("winograd: the wasm module aborted");
-      },
-    },
-  });
-  const ex = instance.exports as unknown as Exports;
-  const views = sizes.map((s, j) => new Float32Array(memory.buffer, offsets[j], s));
-  return { ex, offsets, views };
-}
 
 /**
  * `planes` sgemms M_p = V_p U_p over `tiles` tiles: V [tiles][planes][k], U [planes][k][n],
@@ -287,7 +172,7 @@ function planeProducts(
 /**
  * This thread's Winograd buffers for the forward pass of the convolution `info` (see
  * {@link winogradApplies}) in chunks of `images` images: made once, then reused.
- * @throws Error naming {@link WASM_PATH} when the module was not built
+ * @throws Error naming the module (`WASM_PATH`) when it was not built or is out of date
  */
 export function winograd(info: ConvInfo, images: number): Winograd {
   const { inHeight: h, inWidth: w, inChannels: ci, outChannels: co } = info;
@@ -358,7 +243,7 @@ export function winograd(info: ConvInfo, images: number): Winograd {
 /**
  * This thread's Winograd F(4x4,3x3) buffers for the input gradient of the convolution `info`
  * (see {@link winogradApplies}) in chunks of `images` images: made once, then reused.
- * @throws Error naming {@link WASM_PATH} when the module was not built
+ * @throws Error naming the module (`WASM_PATH`) when it was not built or is out of date
  */
 export function winogradInputGradient(info: ConvInfo, images: number): WinogradInputGradient {
   const { inHeight: h, inWidth: w, outHeight: oh, outWidth: ow } = info;
@@ -449,7 +334,7 @@ export interface WinogradFilterGradient {
 /**
  * This thread's buffers for the filter gradient of the convolution `info` (see
  * {@link winogradApplies}) by Winograd, in chunks of `images` images: made once, then reused.
- * @throws Error naming {@link WASM_PATH} when the module was not built
+ * @throws Error naming the module (`WASM_PATH`) when it was not built or is out of date
  * @example
  * ```ts ignore
  * const fg = winogradFilterGradient(info, 6);
@@ -589,32 +474,4 @@ export function filterTransform(
       }
     }
   }
-}
-
-/**
- * Compiles `wasm/winograd.ts` (AssemblyScript) to {@link WASM_PATH} with SIMD, through the
- * `assemblyscript` package pinned in deno.json.
- * @throws Error with the compiler's messages when it fails
- */
-export async function buildWasm(): Promise<void> {
-  const asc = (await import("assemblyscript/asc")).default;
-  let messages = "";
-  const sink = {
-    write(chunk: Uint8Array | string) {
-      messages += typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk);
-      return true;
-    },
-  };
-  const { error } = await asc.main([
-    decodeURIComponent(SOURCE_URL.pathname),
-    "-O3",
-    "--enable",
-    "simd",
-    "--runtime",
-    "stub",
-    "--importMemory",
-    "--outFile",
-    decodeURIComponent(WASM_URL.pathname),
-  ], { stdout: sink, stderr: sink });
-  if (error) throw new Error(`wasm: compiling failed: ${error.message}\n${messages}`.trim());
 }

@@ -32,7 +32,13 @@ export {
   rowsPhase,
   weightsPhase,
 } from "./_fused_kernels.ts";
-export { buildWasm, WASM_PATH } from "./_winograd.ts";
+export {
+  buildWasm,
+  type Kernels,
+  type PoolTransform,
+  type TileTransform,
+  WASM_PATH,
+} from "./_wasm.ts";
 export { BLAS_RELU_BIAS_GRAD } from "./kernels/relu_grad.ts";
 export { alloc, type CpuBackend } from "./kernels/util.ts";
 export type { ConvInfo } from "./kernels/loops.ts";

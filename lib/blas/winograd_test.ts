@@ -3,7 +3,6 @@ import { backend_util } from "@tensorflow/tfjs-core";
 import { loadBlas, sgemm } from "./openblas.ts";
 import { type ConvInfo, epilogue, maxPool2x2 } from "./kernels/loops.ts";
 import {
-  WASM_PATH,
   winograd,
   winogradApplies,
   winogradFilterGradient,
@@ -294,50 +293,6 @@ Deno.test("winograd: applies to 3x3, stride 1, valid, even outputs, channels by 
   assert.equal(winogradApplies(info(26, 26, 3, 64)), false); // channels not by 4
   assert.equal(winogradApplies(info(26, 26, 32, 64, 5)), false); // 5x5
   assert.equal(winogradApplies(info(26, 26, 32, 64, 3, 2)), false); // stride 2
-});
-
-/** What `winograd()` says from a copy of the module beside `wasm` (null: no .wasm at all). */
-async function messageWith(wasm: Uint8Array | null): Promise<string> {
-  // A copy of the module beside its own lib/blas/wasm/ (the real one stays where it is).
-  const dir = await Deno.makeTempDir();
-  try {
-    for (const f of ["_winograd.ts", "openblas.ts"]) {
-      await Deno.copyFile(new URL(f, import.meta.url), `${dir}/${f}`);
-    }
-    await Deno.mkdir(`${dir}/kernels`);
-    await Deno.writeTextFile(`${dir}/kernels/loops.ts`, "export type ConvInfo = any;\n");
-    if (wasm !== null) {
-      await Deno.mkdir(`${dir}/wasm`);
-      await Deno.writeFile(`${dir}/wasm/winograd.wasm`, wasm);
-    }
-    const code = `import { winograd } from "${dir}/_winograd.ts";
-      try { winograd(${JSON.stringify(info(26, 26, 32, 64))}, 6); }
-      catch (e) { console.log(e.message); }`;
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["eval", "--no-config", code],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    return new TextDecoder().decode(out.stdout);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-Deno.test("winograd: a missing module is one line naming the task that builds it", async () => {
-  assert.equal(
-    await messageWith(null),
-    `${WASM_PATH} is missing: run deno task wasm (setup does)\n`,
-  );
-});
-
-Deno.test("winograd: a module built from an older source is one line naming the task", async () => {
-  // A valid module without the kernels (the header of an empty module).
-  const empty = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
-  assert.equal(
-    await messageWith(empty),
-    `${WASM_PATH} is out of date: run deno task wasm (setup does)\n`,
-  );
 });
 
 Deno.test("winograd: the buffers of a shape are made once per thread", () => {
