@@ -19,16 +19,30 @@ import {
   imagesPerChunk,
   maxPool2x2,
 } from "./kernels/loops.ts";
-import { type Kernels, kernelsOn, sharedMemory } from "./_wasm.ts";
+import { type Kernels, laidOut } from "./_wasm.ts";
 import { dropoutThreshold } from "./_dropout_mask.ts";
 import { adadeltaUpdate } from "./_adadelta_update.ts";
 import {
+  type Placement,
+  type Winograd,
   winograd,
   WINOGRAD_IMAGES,
   winogradApplies,
+  type WinogradFilterGradient,
   winogradFilterGradient,
+  type WinogradInputGradient,
   winogradInputGradient,
 } from "./_winograd.ts";
+
+/** One thread's Winograd passes of the last convolution. */
+export interface ThreadWinograd {
+  /** The forward pass, pooled. */
+  forward: Winograd;
+  /** The filter gradient. */
+  filterGradient: WinogradFilterGradient;
+  /** The input gradient. */
+  inputGradient: WinogradInputGradient;
+}
 
 /** A dense layer's shape and what follows it. */
 export interface DenseLayout {
@@ -124,6 +138,8 @@ export interface Context {
   memory: WebAssembly.Memory;
   /** This thread's instance of the wasm kernels, on {@link memory}. */
   wasm: Kernels;
+  /** Per thread: the last convolution's Winograd passes on {@link memory}, or null (direct). */
+  winograd: ThreadWinograd[] | null;
   /** The variables' values, kernel then bias per layer (convolutions first). */
   weights: Float32Array[];
   /** Gradients, same order as `weights`. */
@@ -181,47 +197,22 @@ export function buildContext(
   state: SharedArrayBuffer[],
   memory?: WebAssembly.Memory,
 ): Context {
-  // Lay the arrays out once with placeholders to size the memory, then for real.
-  let bytes = RESERVED_BYTES;
-  const measure = (n: number) => {
-    bytes += Math.ceil(n / 16) * 64;
-    return 0;
-  };
-  arrays(layout, weights, state, () => new Float32Array(0), measure);
-  const mem = memory ?? sharedMemory(bytes);
-  let at = RESERVED_BYTES;
-  const take = (n: number) => {
-    const offset = at;
-    at += Math.ceil(n / 16) * 64;
-    return offset;
-  };
-  const ctx = arrays(layout, weights, state, mem.buffer as SharedArrayBuffer, take);
-  return { ...ctx, memory: mem, wasm: kernelsOn(mem) };
+  return laidOut(
+    (arena, kernels) => arrays(layout, weights, state, { arena, kernels }),
+    RESERVED_BYTES,
+    memory,
+  ).value;
 }
 
-/**
- * The context's arrays of `layout`: `take(n)` gives the byte offset in `buffer` of the next
- * array of n 4-byte elements (8-byte ones count twice), or `buffer` makes placeholders.
- */
+/** The context's arrays of `layout`, taken from `on`'s arena in a fixed order. */
 function arrays(
   layout: Layout,
   weights: SharedArrayBuffer[],
   state: SharedArrayBuffer[],
-  buffer: SharedArrayBuffer | (() => Float32Array),
-  take: (n: number) => number,
-): Omit<Context, "memory" | "wasm"> {
-  const f32 = (n: number) => {
-    const at = take(n);
-    return typeof buffer === "function" ? buffer() : new Float32Array(buffer, at, n);
-  };
-  const i32 = (n: number) => {
-    const at = take(n);
-    return typeof buffer === "function" ? new Int32Array(0) : new Int32Array(buffer, at, n);
-  };
-  const f64 = (n: number) => {
-    const at = take(2 * n);
-    return typeof buffer === "function" ? new Float64Array(0) : new Float64Array(buffer, at, n);
-  };
+  on: Placement,
+): Context {
+  const { arena } = on;
+  const f32 = (n: number) => arena.f32(n);
   const n = layout.capacity;
   const convs = layout.convs;
   const last = convs[convs.length - 1];
@@ -231,12 +222,22 @@ function arrays(
   const perImages = Math.min(n, lastConvImages(layout));
   const weightViews = weights.map((b) => new Float32Array(b));
   const slots = sumSlots(layout);
-  const ctx: Omit<Context, "memory" | "wasm"> = {
+  const ctx: Context = {
     layout,
+    // Null only while the arena measures (the context is then dropped).
+    memory: arena.memory!,
+    wasm: on.kernels!,
+    winograd: winogradApplies(last)
+      ? [0, 1].map(() => ({
+        forward: winograd(last, perImages, on),
+        filterGradient: winogradFilterGradient(last, perImages, on),
+        inputGradient: winogradInputGradient(last, perImages, on),
+      }))
+      : null,
     weights: weightViews,
     grads: weightViews.map((w) => f32(w.length)),
     images: f32(n * layout.input[0] * layout.input[1] * layout.input[2]),
-    labels: i32(n),
+    labels: arena.i32(n),
     cols: convs.slice(0, -1).map((c) =>
       f32(n * c.outHeight * c.outWidth * c.filterHeight * c.filterWidth * c.inChannels)
     ),
@@ -244,7 +245,7 @@ function arrays(
     dIn: convs.map((c, j) => f32(j === 0 ? 0 : n * c.inHeight * c.inWidth * c.inChannels)),
     grids: [0, 1].map(() => f32(perImages * last.inHeight * last.inWidth * co)),
     dzGrid: f32((maxShift(last) + gridRows) * co),
-    argmax: i32(pooledSize),
+    argmax: arena.i32(pooledSize),
     pooled: f32(pooledSize),
     poolMask: f32(layout.poolDropout === null ? 0 : pooledSize),
     poolOut: f32(layout.poolDropout === null ? 0 : pooledSize),
@@ -258,7 +259,7 @@ function arrays(
     convDw: [0, 1].map(() =>
       convs.map((c) => f32(c.filterHeight * c.filterWidth * c.inChannels * c.outChannels))
     ),
-    sums: f64(2 * slots.size),
+    sums: arena.f64(2 * slots.size),
     slots,
     state: layout.dense.slice(0, state.length / 2).map((_, j) => ({
       squareAvg: new Float32Array(state[2 * j]),
@@ -469,16 +470,19 @@ export function rowsPhase(
     // Winograd F(4x4,3x3) (4x fewer multiply-adds; F(2x2,3x3) where the output does not
     // divide by 4), SIMD transforms; a tile's outputs are whole pool windows, so its output
     // transform also pools, adds the bias, ReLU.
-    const wg = winograd(li, per);
+    // The images and the pooled values are read and written where they are.
+    const wg = ctx.winograd![t].forward;
     wg.setFilter(lastW);
     wg.bias.set(lastB);
     for (let c0 = n0; c0 < n1; c0 += per) {
       const c1 = Math.min(n1, c0 + per);
-      wg.input.set(input.subarray(c0 * imageRows * ci, c1 * imageRows * ci));
-      wg.runPooled(c1 - c0);
-      const size = (c1 - c0) * pooledImage;
-      ctx.pooled.set(wg.pooled.subarray(0, size), c0 * pooledImage);
-      ctx.argmax.set(wg.argmax.subarray(0, size), c0 * pooledImage);
+      const [p0, p1] = [c0 * pooledImage, c1 * pooledImage];
+      wg.runPooled(
+        c1 - c0,
+        input.subarray(c0 * imageRows * ci, c1 * imageRows * ci),
+        ctx.pooled.subarray(p0, p1),
+        ctx.argmax.subarray(p0, p1),
+      );
     }
   } else {
     const grid = ctx.grids[t];
@@ -675,13 +679,15 @@ export function weightsPhase(
     // Winograd (the forward's tile): per tile, the input transform (as the forward) times
     // A dY A^T, summed by one sgemm per plane over the chunks, then G^T . G into the taps.
     const per = lastConvImages(layout);
-    const fg = winogradFilterGradient(li, per);
+    const fg = ctx.winograd![t].filterGradient;
     fg.reset();
     for (let c0 = n0; c0 < n1; c0 += per) {
       const c1 = Math.min(n1, c0 + per);
-      fg.input.set(input.subarray(c0 * imageRows * ci, c1 * imageRows * ci));
-      fg.dz.set(dz.subarray(c0 * imageRows * co, c1 * imageRows * co));
-      fg.add(c1 - c0);
+      fg.add(
+        c1 - c0,
+        input.subarray(c0 * imageRows * ci, c1 * imageRows * ci),
+        dz.subarray(c0 * imageRows * co, c1 * imageRows * co),
+      );
     }
     fg.result(dwT);
   } else {
@@ -715,7 +721,7 @@ export function weightsPhase(
   if (winogradApplies(li)) {
     // Winograd F(4x4,3x3) over each image's zero-padded dz, a chunk of images at a time.
     const per = lastConvImages(layout);
-    const ig = winogradInputGradient(li, per);
+    const ig = ctx.winograd![t].inputGradient;
     ig.setFilter(lastW);
     for (let c0 = n0; c0 < n1; c0 += per) ig.run(dz, c0, Math.min(n1, c0 + per) - c0, dIn);
   } else {

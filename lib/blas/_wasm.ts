@@ -170,21 +170,73 @@ export function kernelsOn(memory: WebAssembly.Memory): Kernels {
 }
 
 /**
- * Lays out arrays of `sizes` elements of 4 bytes (64-byte aligned, after `reserved` bytes) in
- * a new shared memory with its own instance of the module: the kernels, the arrays' byte
- * offsets and float views of them.
+ * Where arrays are laid out in a wasm memory: each call takes the next 64-byte-aligned array.
+ * A measuring arena (no memory) hands out empty arrays and only counts the bytes.
  */
-export function instantiate(sizes: number[], reserved = 0) {
-  const offsets: number[] = [];
-  let bytes = reserved;
-  for (const s of sizes) {
-    offsets.push(bytes);
-    bytes += Math.ceil((4 * s) / 64) * 64;
+export class Arena {
+  /** The memory the arrays view; null while measuring. */
+  readonly memory: WebAssembly.Memory | null;
+  #at: number;
+
+  /** An arena on `memory` (null: measuring) from byte `start`. */
+  constructor(memory: WebAssembly.Memory | null, start = 0) {
+    this.memory = memory;
+    this.#at = start;
   }
-  const memory = sharedMemory(bytes);
-  const ex = kernelsOn(memory);
-  const views = sizes.map((s, j) => new Float32Array(memory.buffer, offsets[j], s));
-  return { ex, offsets, views, memory };
+
+  /** Bytes laid out so far, from the memory's start. */
+  get bytes(): number {
+    return this.#at;
+  }
+
+  #take(bytes: number): number {
+    const at = this.#at;
+    this.#at += Math.ceil(bytes / 64) * 64;
+    return at;
+  }
+
+  /** The next array of n float32. */
+  f32(n: number): Float32Array {
+    const at = this.#take(4 * n);
+    return this.memory ? new Float32Array(this.memory.buffer, at, n) : new Float32Array(0);
+  }
+
+  /** The next array of n int32. */
+  i32(n: number): Int32Array {
+    const at = this.#take(4 * n);
+    return this.memory ? new Int32Array(this.memory.buffer, at, n) : new Int32Array(0);
+  }
+
+  /** The next array of n float64. */
+  f64(n: number): Float64Array {
+    const at = this.#take(8 * n);
+    return this.memory ? new Float64Array(this.memory.buffer, at, n) : new Float64Array(0);
+  }
+}
+
+/**
+ * Lays out what `build` makes in `memory` from byte `start`, or (without a memory) in a new
+ * shared memory of the size a first, measuring run of `build` found; `build` gets the arena
+ * and this thread's kernels on the memory (null while measuring, when its result is dropped).
+ * @returns what `build` made on the memory, and the memory
+ */
+export function laidOut<T>(
+  build: (arena: Arena, kernels: Kernels | null) => T,
+  start = 0,
+  memory?: WebAssembly.Memory,
+): { value: T; memory: WebAssembly.Memory } {
+  if (!memory) {
+    const measure = new Arena(null, start);
+    build(measure, null);
+    memory = sharedMemory(measure.bytes);
+  }
+  return { value: build(new Arena(memory, start), kernelsOn(memory)), memory };
+}
+
+/** The byte offset of `view` in `memory`, which it must view. */
+export function offsetIn(memory: WebAssembly.Memory, view: ArrayBufferView): number {
+  if (view.buffer !== memory.buffer) throw new Error("wasm: an array outside the kernels' memory");
+  return view.byteOffset;
 }
 
 /**

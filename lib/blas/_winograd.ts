@@ -10,7 +10,7 @@
  */
 
 import { sgemm } from "./openblas.ts";
-import { instantiate, type Kernels } from "./_wasm.ts";
+import { type Arena, type Kernels, laidOut, offsetIn } from "./_wasm.ts";
 import type { ConvInfo } from "./kernels/loops.ts";
 
 /** Output tile edge of F(2x2,3x3): 4x4 input patches step by 2, 16 planes. */
@@ -109,9 +109,18 @@ export interface Winograd {
   /**
    * As {@link run}, with the output transform fused with the 2x2 max pool that follows, bias
    * and ReLU, into {@link pooled} and {@link argmax} (the grid is not written). The same
-   * values and offsets as `maxPool2x2` of the grid, then `epilogue`.
+   * values and offsets as `maxPool2x2` of the grid, then `epilogue`. The input, pooled values
+   * and offsets may be other arrays of the same memory (read and written in place).
    */
-  runPooled(count: number): void;
+  runPooled(count: number, input?: Float32Array, pooled?: Float32Array, argmax?: Int32Array): void;
+}
+
+/** Where a pass's buffers go: an arena of a memory and this thread's kernels on it. */
+export interface Placement {
+  /** The arena the buffers are taken from. */
+  arena: Arena;
+  /** This thread's kernels on the arena's memory; null while the arena only measures. */
+  kernels: Kernels | null;
 }
 
 /**
@@ -133,9 +142,21 @@ export interface WinogradInputGradient {
   run(dz: Float32Array, c0: number, count: number, dIn: Float32Array): void;
 }
 
-const cache = new Map<string, Winograd>();
-const inputGradientCache = new Map<string, WinogradInputGradient>();
-const gradientCache = new Map<string, WinogradFilterGradient>();
+const cache = new Map<string, unknown>();
+
+/**
+ * The pass `make` builds for `key`: on `on`, or else this thread's own, on a memory of its
+ * own, made once and then reused.
+ */
+function placed<T>(
+  key: string,
+  make: (on: Placement) => T,
+  on?: Placement,
+): T {
+  if (on) return make(on);
+  if (!cache.has(key)) cache.set(key, laidOut((arena, kernels) => make({ arena, kernels })).value);
+  return cache.get(key) as T;
+}
 
 /**
  * `planes` sgemms M_p = V_p U_p over `tiles` tiles: V [tiles][planes][k], U [planes][k][n],
@@ -171,137 +192,145 @@ function planeProducts(
 
 /**
  * This thread's Winograd buffers for the forward pass of the convolution `info` (see
- * {@link winogradApplies}) in chunks of `images` images: made once, then reused.
+ * {@link winogradApplies}) in chunks of `images` images: on `on`, or else on a memory of its
+ * own, made once and then reused.
  * @throws Error naming the module (`WASM_PATH`) when it was not built or is out of date
  */
-export function winograd(info: ConvInfo, images: number): Winograd {
+export function winograd(info: ConvInfo, images: number, on?: Placement): Winograd {
   const { inHeight: h, inWidth: w, inChannels: ci, outChannels: co } = info;
-  const tile = winogradTile(info);
-  const th = info.outHeight / tile, tw = info.outWidth / tile;
-  const key = `${h},${w},${ci},${co},${images}`;
-  const known = cache.get(key);
-  if (known) return known;
-  const planes = (tile + 2) ** 2;
-  const maxTiles = images * th * tw;
-  // The pooled values (2x2 per 2x2 of output), their offsets and the bias.
-  const pooledSize = (images * info.outHeight * info.outWidth * co) / 4;
-  const { ex, offsets, views } = instantiate([
-    images * h * w * ci,
-    planes * ci * co,
-    planes * maxTiles * ci,
-    planes * maxTiles * co,
-    images * h * w * co,
-    pooledSize,
-    pooledSize,
-    co,
-    SCRATCH,
-  ]);
-  const [input, u, v, m, grid, pooled, , bias] = views;
-  const argmax = new Int32Array(views[6].buffer, offsets[6], pooledSize);
-  const kernel = kernels(ex, tile);
-  /** Input transform and the sgemms of the chunk's first `count` images into M. */
-  const transformed = (count: number) => {
-    kernel.input(offsets[0], offsets[2], count, h, w, ci, th, tw, offsets[8]);
-    planeProducts(v, u, m, count * th * tw, planes, ci, co);
-  };
-  const wg: Winograd = {
-    images,
-    input,
-    u,
-    grid,
-    pooled,
-    argmax,
-    bias,
-    setFilter(g: Float32Array) {
-      filterTransform(g, ci, co, u, kernel.g);
-    },
-    run(count: number) {
-      transformed(count);
-      kernel.output(offsets[3], offsets[4], count, h, w, co, th, tw, offsets[8]);
-    },
-    runPooled(count: number) {
-      transformed(count);
-      kernel.pool(
-        offsets[3],
-        offsets[5],
-        offsets[6],
-        offsets[7],
-        offsets[8],
-        count,
-        h,
-        w,
-        co,
-        th,
-        tw,
-      );
-    },
-  };
-  cache.set(key, wg);
-  return wg;
+  return placed(`forward,${h},${w},${ci},${co},${images}`, ({ arena, kernels: ex }) => {
+    const tile = winogradTile(info);
+    const th = info.outHeight / tile, tw = info.outWidth / tile;
+    const planes = (tile + 2) ** 2;
+    const maxTiles = images * th * tw;
+    // The pooled values (2x2 per 2x2 of output), their offsets and the bias.
+    const pooledSize = (images * info.outHeight * info.outWidth * co) / 4;
+    const input = arena.f32(images * h * w * ci), u = arena.f32(planes * ci * co);
+    const v = arena.f32(planes * maxTiles * ci), m = arena.f32(planes * maxTiles * co);
+    const grid = arena.f32(images * h * w * co);
+    const pooled = arena.f32(pooledSize), argmax = arena.i32(pooledSize);
+    const bias = arena.f32(co), scratch = arena.f32(SCRATCH);
+    const kernel = ex ? kernels(ex, tile) : null;
+    const memory = arena.memory!;
+    /** Input transform and the sgemms of the chunk's first `count` images into M. */
+    const transformed = (count: number, from: Float32Array) => {
+      const at = offsetIn(memory, from);
+      kernel!.input(at, v.byteOffset, count, h, w, ci, th, tw, scratch.byteOffset);
+      planeProducts(v, u, m, count * th * tw, planes, ci, co);
+    };
+    return {
+      images,
+      input,
+      u,
+      grid,
+      pooled,
+      argmax,
+      bias,
+      setFilter(g: Float32Array) {
+        filterTransform(g, ci, co, u, kernel!.g);
+      },
+      run(count: number) {
+        transformed(count, input);
+        kernel!.output(m.byteOffset, grid.byteOffset, count, h, w, co, th, tw, scratch.byteOffset);
+      },
+      runPooled(count: number, from = input, to = pooled, at = argmax) {
+        transformed(count, from);
+        kernel!.pool(
+          m.byteOffset,
+          offsetIn(memory, to),
+          offsetIn(memory, at),
+          bias.byteOffset,
+          scratch.byteOffset,
+          count,
+          h,
+          w,
+          co,
+          th,
+          tw,
+        );
+      },
+    };
+  }, on);
 }
 
 /**
  * This thread's Winograd F(4x4,3x3) buffers for the input gradient of the convolution `info`
- * (see {@link winogradApplies}) in chunks of `images` images: made once, then reused.
+ * (see {@link winogradApplies}) in chunks of `images` images: on `on`, or else on a memory of
+ * its own, made once and then reused.
  * @throws Error naming the module (`WASM_PATH`) when it was not built or is out of date
  */
-export function winogradInputGradient(info: ConvInfo, images: number): WinogradInputGradient {
+export function winogradInputGradient(
+  info: ConvInfo,
+  images: number,
+  on?: Placement,
+): WinogradInputGradient {
   const { inHeight: h, inWidth: w, outHeight: oh, outWidth: ow } = info;
   // Into the pass: dz (co channels); out of it: the input's gradient (ci channels).
   const ci = info.outChannels, co = info.inChannels;
-  const key = `${h},${w},${ci},${co},${images}`;
-  const known = inputGradientCache.get(key);
-  if (known) return known;
-  const th = Math.ceil(h / BIG_TILE), tw = Math.ceil(w / BIG_TILE);
-  // The frame of the zero-padded dz and the grid of the (whole-tile) result, per image.
-  const fh = BIG_TILE * th + 2, fw = BIG_TILE * tw + 2;
-  const gh = BIG_TILE * th, gw = BIG_TILE * tw;
-  const planes = (BIG_TILE + 2) ** 2;
-  const maxTiles = images * th * tw;
-  const { ex, offsets, views } = instantiate([
-    images * fh * fw * ci,
-    planes * ci * co,
-    planes * maxTiles * ci,
-    planes * maxTiles * co,
-    images * gh * gw * co,
-    SCRATCH,
-  ]);
-  const [frame, u, v, m, grid] = views;
-  const kernel = kernels(ex, BIG_TILE);
-  const turned = new Float32Array(9 * ci * co);
-  const ig: WinogradInputGradient = {
-    images,
-    setFilter(g: Float32Array) {
-      // g'[i][j][o][c] = g[2 - i][2 - j][c][o]: turned by 180 degrees, channels swapped.
-      for (let k = 0; k < 9; k++) {
-        const src = (8 - k) * ci * co, dst = k * ci * co;
-        for (let c = 0; c < co; c++) {
-          for (let o = 0; o < ci; o++) turned[dst + o * co + c] = g[src + c * ci + o];
+  return placed(`inputGradient,${h},${w},${ci},${co},${images}`, ({ arena, kernels: ex }) => {
+    const th = Math.ceil(h / BIG_TILE), tw = Math.ceil(w / BIG_TILE);
+    // The frame of the zero-padded dz and the grid of the (whole-tile) result, per image.
+    const fh = BIG_TILE * th + 2, fw = BIG_TILE * tw + 2;
+    const gh = BIG_TILE * th, gw = BIG_TILE * tw;
+    const planes = (BIG_TILE + 2) ** 2;
+    const maxTiles = images * th * tw;
+    const frame = arena.f32(images * fh * fw * ci), u = arena.f32(planes * ci * co);
+    const v = arena.f32(planes * maxTiles * ci), m = arena.f32(planes * maxTiles * co);
+    const grid = arena.f32(images * gh * gw * co), scratch = arena.f32(SCRATCH);
+    const kernel = ex ? kernels(ex, BIG_TILE) : null;
+    const turned = new Float32Array(9 * ci * co);
+    return {
+      images,
+      setFilter(g: Float32Array) {
+        // g'[i][j][o][c] = g[2 - i][2 - j][c][o]: turned by 180 degrees, channels swapped.
+        for (let k = 0; k < 9; k++) {
+          const src = (8 - k) * ci * co, dst = k * ci * co;
+          for (let c = 0; c < co; c++) {
+            for (let o = 0; o < ci; o++) turned[dst + o * co + c] = g[src + c * ci + o];
+          }
         }
-      }
-      filterTransform(turned, ci, co, u, kernel.g);
-    },
-    run(dz: Float32Array, c0: number, count: number, dIn: Float32Array) {
-      // dz's outputs into the frames' interiors (from row and column 2); the borders stay 0.
-      for (let i = 0; i < count; i++) {
-        for (let y = 0; y < oh; y++) {
-          const from = (((c0 + i) * h + y) * w) * ci;
-          frame.set(dz.subarray(from, from + ow * ci), ((i * fh + y + 2) * fw + 2) * ci);
+        filterTransform(turned, ci, co, u, kernel!.g);
+      },
+      run(dz: Float32Array, c0: number, count: number, dIn: Float32Array) {
+        // dz's outputs into the frames' interiors (from row and column 2); the borders stay 0.
+        for (let i = 0; i < count; i++) {
+          for (let y = 0; y < oh; y++) {
+            const from = (((c0 + i) * h + y) * w) * ci;
+            frame.set(dz.subarray(from, from + ow * ci), ((i * fh + y + 2) * fw + 2) * ci);
+          }
         }
-      }
-      kernel.input(offsets[0], offsets[2], count, fh, fw, ci, th, tw, offsets[5]);
-      planeProducts(v, u, m, count * th * tw, planes, ci, co);
-      kernel.output(offsets[3], offsets[4], count, gh, gw, co, th, tw, offsets[5]);
-      for (let i = 0; i < count; i++) {
-        for (let y = 0; y < h; y++) {
-          const from = ((i * gh + y) * gw) * co;
-          dIn.set(grid.subarray(from, from + w * co), (((c0 + i) * h + y) * w) * co);
+        kernel!.input(
+          frame.byteOffset,
+          v.byteOffset,
+          count,
+          fh,
+          fw,
+          ci,
+          th,
+          tw,
+          scratch.byteOffset,
+        );
+        planeProducts(v, u, m, count * th * tw, planes, ci, co);
+        kernel!.output(
+          m.byteOffset,
+          grid.byteOffset,
+          count,
+          gh,
+          gw,
+          co,
+          th,
+          tw,
+          scratch.byteOffset,
+        );
+        for (let i = 0; i < count; i++) {
+          for (let y = 0; y < h; y++) {
+            const from = ((i * gh + y) * gw) * co;
+            dIn.set(grid.subarray(from, from + w * co), (((c0 + i) * h + y) * w) * co);
+          }
         }
-      }
-    },
-  };
-  inputGradientCache.set(key, ig);
-  return ig;
+      },
+    };
+  }, on);
 }
 
 /**
@@ -322,8 +351,11 @@ export interface WinogradFilterGradient {
   dz: Float32Array;
   /** Starts a new sum. */
   reset(): void;
-  /** Adds the chunk's first `count` images to the sum. */
-  add(count: number): void;
+  /**
+   * Adds the chunk's first `count` images to the sum; the images and their dz may be other
+   * arrays of the same memory (read in place).
+   */
+  add(count: number, input?: Float32Array, dz?: Float32Array): void;
   /**
    * Writes the filter gradient of everything added since {@link reset} into `dwT`, laid out
    * per tap [3][3] as [co][ci] (the kernel's [ci][co] transposed per tap).
@@ -345,64 +377,61 @@ export interface WinogradFilterGradient {
  * fg.result(dwT); // [3][3][co][ci]
  * ```
  */
-export function winogradFilterGradient(info: ConvInfo, images: number): WinogradFilterGradient {
+export function winogradFilterGradient(
+  info: ConvInfo,
+  images: number,
+  on?: Placement,
+): WinogradFilterGradient {
   const { inHeight: h, inWidth: w, inChannels: ci, outChannels: co } = info;
-  const tile = winogradTile(info);
-  const th = info.outHeight / tile, tw = info.outWidth / tile;
-  const key = `${h},${w},${ci},${co},${images}`;
-  const known = gradientCache.get(key);
-  if (known) return known;
-  const maxTiles = images * th * tw;
-  const planes = (tile + 2) ** 2;
-  const { ex, offsets, views } = instantiate([
-    images * h * w * ci,
-    images * h * w * co,
-    planes * maxTiles * ci,
-    planes * maxTiles * co,
-    planes * ci * co,
-    SCRATCH,
-  ]);
-  const [input, dz, v, m, du] = views;
-  const kernel = kernels(ex, tile);
-  let empty = true;
-  const fg: WinogradFilterGradient = {
-    images,
-    input,
-    dz,
-    reset() {
-      empty = true;
-    },
-    add(count: number) {
-      const tiles = count * th * tw;
-      kernel.input(offsets[0], offsets[2], count, h, w, ci, th, tw, offsets[5]);
-      kernel.gradient(offsets[1], offsets[3], count, h, w, co, th, tw, offsets[5]);
-      // dU_p (co x ci) += dM_p^T V_p over the chunk's tiles.
-      for (let p = 0; p < planes; p++) {
-        sgemm(
-          true,
-          false,
-          co,
-          ci,
-          tiles,
-          1,
-          m.subarray(p * co, tiles * planes * co),
-          planes * co,
-          v.subarray(p * ci, tiles * planes * ci),
-          planes * ci,
-          empty ? 0 : 1,
-          du.subarray(p * ci * co, (p + 1) * ci * co),
-          ci,
-        );
-      }
-      empty = false;
-    },
-    result(dwT: Float32Array) {
-      if (empty) return void dwT.fill(0, 0, 9 * ci * co);
-      filterGradientTransform(du, ci * co, dwT, kernel.g);
-    },
-  };
-  gradientCache.set(key, fg);
-  return fg;
+  return placed(`filterGradient,${h},${w},${ci},${co},${images}`, ({ arena, kernels: ex }) => {
+    const tile = winogradTile(info);
+    const th = info.outHeight / tile, tw = info.outWidth / tile;
+    const maxTiles = images * th * tw;
+    const planes = (tile + 2) ** 2;
+    const input = arena.f32(images * h * w * ci), dz = arena.f32(images * h * w * co);
+    const v = arena.f32(planes * maxTiles * ci), m = arena.f32(planes * maxTiles * co);
+    const du = arena.f32(planes * ci * co), scratch = arena.f32(SCRATCH);
+    const kernel = ex ? kernels(ex, tile) : null;
+    const memory = arena.memory!;
+    let empty = true;
+    return {
+      images,
+      input,
+      dz,
+      reset() {
+        empty = true;
+      },
+      add(count: number, images = input, grads = dz) {
+        const tiles = count * th * tw;
+        const [x, y, s] = [offsetIn(memory, images), offsetIn(memory, grads), scratch.byteOffset];
+        kernel!.input(x, v.byteOffset, count, h, w, ci, th, tw, s);
+        kernel!.gradient(y, m.byteOffset, count, h, w, co, th, tw, s);
+        // dU_p (co x ci) += dM_p^T V_p over the chunk's tiles.
+        for (let p = 0; p < planes; p++) {
+          sgemm(
+            true,
+            false,
+            co,
+            ci,
+            tiles,
+            1,
+            m.subarray(p * co, tiles * planes * co),
+            planes * co,
+            v.subarray(p * ci, tiles * planes * ci),
+            planes * ci,
+            empty ? 0 : 1,
+            du.subarray(p * ci * co, (p + 1) * ci * co),
+            ci,
+          );
+        }
+        empty = false;
+      },
+      result(dwT: Float32Array) {
+        if (empty) return void dwT.fill(0, 0, 9 * ci * co);
+        filterGradientTransform(du, ci * co, dwT, kernel!.g);
+      },
+    };
+  }, on);
 }
 
 /**

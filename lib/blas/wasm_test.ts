@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { instantiate, kernelsOn, sharedMemory, WASM_PATH } from "./_wasm.ts";
+import { Arena, kernelsOn, laidOut, sharedMemory, WASM_PATH } from "./_wasm.ts";
 import { dropoutThreshold, fillDropoutMask } from "./_dropout_mask.ts";
 import { reluGradInto } from "./_fused_kernels.ts";
 import { epilogue } from "./kernels/loops.ts";
@@ -13,6 +13,12 @@ function random(n: number, seed: number): Float32Array {
     a[i] = s / 2 ** 31 - 1;
   }
   return a;
+}
+
+/** Float arrays of `sizes` in a new shared memory, their byte offsets and the kernels on it. */
+function instantiate(sizes: number[]) {
+  const { value: views, memory } = laidOut((arena) => sizes.map((n) => arena.f32(n)));
+  return { ex: kernelsOn(memory), offsets: views.map((v) => v.byteOffset), views };
 }
 
 /** The bits of floats, so that -0, +0 and NaNs compare exactly. */
@@ -96,6 +102,17 @@ Deno.test("wasm: relu is epilogue's ReLU and the scatters write where the offset
   ex.unscatter(offsets[1], offsets[3], 8);
   [3, 63, 0, 17, 40, 41].forEach((i) => expected[i] = 0);
   assert.deepEqual(dz, expected);
+});
+
+Deno.test("wasm: an arena measures what it then lays out, 64-byte aligned", () => {
+  const build = (arena: Arena) => [arena.f32(3), arena.i32(17), arena.f64(1)];
+  const measure = new Arena(null, 1024);
+  assert.deepEqual(build(measure).map((a) => a.length), [0, 0, 0]);
+  assert.equal(measure.bytes, 1024 + 64 + 128 + 64);
+  const { value, memory } = laidOut(build, 1024);
+  assert.deepEqual(value.map((a) => [a.byteOffset, a.length]), [[1024, 3], [1088, 17], [1216, 1]]);
+  assert.ok(memory.buffer instanceof SharedArrayBuffer);
+  assert.ok(memory.buffer.byteLength >= measure.bytes);
 });
 
 Deno.test("wasm: two instances on one shared memory see each other's writes", () => {

@@ -295,6 +295,20 @@ Deno.test("winograd: applies to 3x3, stride 1, valid, even outputs, channels by 
   assert.equal(winogradApplies(info(26, 26, 32, 64, 3, 2)), false); // stride 2
 });
 
+Deno.test("winograd: arrays of another memory are refused, not read", () => {
+  const c = info(26, 26, 32, 64);
+  const wg = winograd(c, 2);
+  assert.throws(
+    () => wg.runPooled(1, new Float32Array(26 * 26 * 32)),
+    /^Error: wasm: an array outside the kernels' memory$/,
+  );
+  const fg = winogradFilterGradient(c, 2);
+  assert.throws(
+    () => fg.add(1, fg.input, new Float32Array(26 * 26 * 64)),
+    /outside the kernels' memory/,
+  );
+});
+
 Deno.test("winograd: the buffers of a shape are made once per thread", () => {
   const c = info(26, 26, 32, 64);
   assert.equal(winograd(c, 6), winograd(c, 6));
