@@ -447,23 +447,34 @@ export function filterGradientTransform(
   g: number[][] = G2,
 ): void {
   const e = g.length;
+  const gf = Float64Array.from(g.flat());
   const t = new Float64Array(3 * e);
   for (let i = 0; i < plane; i++) {
     // t = G^T dU (3 x e)
-    for (let r = 0; r < 3; r++) {
-      for (let b = 0; b < e; b++) {
-        let sum = 0;
-        for (let a = 0; a < e; a++) if (g[a][r] !== 0) sum += g[a][r] * du[(e * a + b) * plane + i];
-        t[e * r + b] = sum;
+    for (let b = 0; b < e; b++) {
+      let s0 = 0, s1 = 0, s2 = 0;
+      for (let a = 0; a < e; a++) {
+        const x = du[(e * a + b) * plane + i];
+        s0 += gf[3 * a] * x;
+        s1 += gf[3 * a + 1] * x;
+        s2 += gf[3 * a + 2] * x;
       }
+      t[b] = s0;
+      t[e + b] = s1;
+      t[2 * e + b] = s2;
     }
     // dW = t G (3 x 3)
     for (let r = 0; r < 3; r++) {
-      for (let c = 0; c < 3; c++) {
-        let sum = 0;
-        for (let b = 0; b < e; b++) if (g[b][c] !== 0) sum += t[e * r + b] * g[b][c];
-        dw[(3 * r + c) * plane + i] = sum;
+      let s0 = 0, s1 = 0, s2 = 0;
+      for (let b = 0; b < e; b++) {
+        const x = t[e * r + b];
+        s0 += x * gf[3 * b];
+        s1 += x * gf[3 * b + 1];
+        s2 += x * gf[3 * b + 2];
       }
+      dw[3 * r * plane + i] = s0;
+      dw[(3 * r + 1) * plane + i] = s1;
+      dw[(3 * r + 2) * plane + i] = s2;
     }
   }
 }
@@ -482,24 +493,24 @@ export function filterTransform(
 ): void {
   const plane = ci * co;
   const e = gm.length;
+  const gf = Float64Array.from(gm.flat());
   const t = new Float64Array(3 * e);
   for (let i = 0; i < plane; i++) {
+    const g0 = g[i], g1 = g[plane + i], g2 = g[2 * plane + i];
+    const g3 = g[3 * plane + i], g4 = g[4 * plane + i], g5 = g[5 * plane + i];
+    const g6 = g[6 * plane + i], g7 = g[7 * plane + i], g8 = g[8 * plane + i];
     // t = G g (e x 3)
     for (let a = 0; a < e; a++) {
-      for (let c = 0; c < 3; c++) {
-        let sum = 0;
-        for (let r = 0; r < 3; r++) {
-          if (gm[a][r] !== 0) sum += gm[a][r] * g[(3 * r + c) * plane + i];
-        }
-        t[3 * a + c] = sum;
-      }
+      const c0 = gf[3 * a], c1 = gf[3 * a + 1], c2 = gf[3 * a + 2];
+      t[3 * a] = c0 * g0 + c1 * g3 + c2 * g6;
+      t[3 * a + 1] = c0 * g1 + c1 * g4 + c2 * g7;
+      t[3 * a + 2] = c0 * g2 + c1 * g5 + c2 * g8;
     }
     // U = t G^T (e x e)
     for (let a = 0; a < e; a++) {
+      const t0 = t[3 * a], t1 = t[3 * a + 1], t2 = t[3 * a + 2];
       for (let b = 0; b < e; b++) {
-        let sum = 0;
-        for (let c = 0; c < 3; c++) if (gm[b][c] !== 0) sum += t[3 * a + c] * gm[b][c];
-        u[(e * a + b) * plane + i] = sum;
+        u[(e * a + b) * plane + i] = t0 * gf[3 * b] + t1 * gf[3 * b + 1] + t2 * gf[3 * b + 2];
       }
     }
   }
