@@ -328,12 +328,37 @@ function scatterPooled(
   const pooledImage = ctx.layout.pooled[0] * ctx.layout.pooled[1] * last.outChannels;
   const per = lastConvImages(ctx.layout);
   const at = ctx.argmax.byteOffset;
+  const [ph, pw] = ctx.layout.pooled;
   for (let c0 = n0; c0 < n1; c0 += per) {
     const base = dz.byteOffset + 4 * c0 * gridImage;
     const i0 = c0 * pooledImage, count = Math.min(n1, c0 + per) * pooledImage - i0;
-    if (values === null) ctx.wasm.unscatter(base, at + 4 * i0, count);
+    if (windowsCover(ctx)) {
+      // Whole windows: what the step before wrote there goes too (no clearing needed).
+      if (values === null) continue;
+      const images = Math.min(n1, c0 + per) - c0;
+      const { inHeight: h, inWidth: w, outChannels: co } = last;
+      ctx.wasm.scatterWindows(
+        base,
+        values.byteOffset + 4 * i0,
+        at + 4 * i0,
+        images,
+        h,
+        w,
+        co,
+        ph,
+        pw,
+      );
+    } else if (values === null) ctx.wasm.unscatter(base, at + 4 * i0, count);
     else ctx.wasm.scatter(base, values.byteOffset + 4 * i0, at + 4 * i0, count);
   }
+}
+
+/**
+ * Whether the pool's windows cover the last convolution's output exactly, with channels by 4
+ * (the Winograd case): then its gradient is written as whole windows.
+ */
+function windowsCover(ctx: Context): boolean {
+  return ctx.winograd !== null;
 }
 
 /**

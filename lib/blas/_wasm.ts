@@ -93,6 +93,21 @@ export interface Kernels {
   scatter(dz: number, values: number, at: number, n: number): void;
   /** dz[at[i]] = 0 for the n offsets at `at` that are not negative. */
   unscatter(dz: number, at: number, n: number): void;
+  /**
+   * The 2x2 pool's gradient of n images (ph x pw x c) into whole windows of their grid
+   * (h x w x c each): the value at the maximum's offset, 0 at the window's other places.
+   */
+  scatterWindows(
+    dz: number,
+    values: number,
+    at: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    ph: number,
+    pw: number,
+  ): void;
 }
 
 /** Every export {@link Kernels} names: a module without one was built from an older source. */
@@ -110,6 +125,7 @@ const KERNEL_NAMES: (keyof Kernels)[] = [
   "relu",
   "scatter",
   "unscatter",
+  "scatterWindows",
 ];
 
 let module: WebAssembly.Module | null = null;

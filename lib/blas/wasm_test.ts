@@ -104,6 +104,29 @@ Deno.test("wasm: relu is epilogue's ReLU and the scatters write where the offset
   assert.deepEqual(dz, expected);
 });
 
+Deno.test("wasm: scatterWindows writes whole windows: the value at the maximum, 0 elsewhere", () => {
+  const [n, h, w, c, ph, pw] = [2, 6, 6, 8, 2, 2]; // windows cover rows and columns 0-3
+  const pooled = n * ph * pw * c;
+  const { ex, offsets, views } = instantiate([n * h * w * c, pooled, pooled]);
+  const [dz, values] = views;
+  const at = new Int32Array(views[2].buffer, offsets[2], pooled);
+  values.set(random(pooled, 11));
+  const want = new Float32Array(n * h * w * c).fill(7); // outside the windows: untouched
+  for (let i = 0; i < pooled; i++) {
+    const o = i % c, win = (i - o) / c, im = Math.floor(win / (ph * pw));
+    const [py, px] = [Math.floor((win % (ph * pw)) / pw), win % pw];
+    const top = ((im * h + 2 * py) * w + 2 * px) * c + o;
+    const places = [top, top + c, top + w * c, top + (w + 1) * c];
+    for (const p of places) want[p] = 0;
+    // Every place of the window by turns, and now and then no maximum (a NaN window).
+    at[i] = i % 5 === 4 ? -1 : places[i % 4];
+    if (at[i] >= 0) want[at[i]] = values[i];
+  }
+  dz.set(random(dz.length, 12).map((v, i) => (want[i] === 7 ? 7 : v))); // the step before
+  ex.scatterWindows(offsets[0], offsets[1], offsets[2], n, h, w, c, ph, pw);
+  assert.deepEqual(dz, want);
+});
+
 Deno.test("wasm: an arena measures what it then lays out, 64-byte aligned", () => {
   const build = (arena: Arena) => [arena.f32(3), arena.i32(17), arena.f64(1)];
   const measure = new Arena(null, 1024);

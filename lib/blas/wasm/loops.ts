@@ -104,3 +104,42 @@ export function unscatter(dz: usize, at: usize, n: i32): void {
     if (j >= 0) store<f32>(dz + <usize>j * 4, 0);
   }
 }
+
+// The pool's gradient written into whole windows of the grid: for n images of ph x pw x c
+// pooled gradients (values, with the offsets `at` of their maxima in a grid of h x w x c per
+// image), each window (rows 2py, 2py + 1, columns 2px, 2px + 1) gets the value at its maximum
+// and 0 at its other three places (all four 0 when the offset is negative). What scatter
+// writes, with unscatter's zeros for the step before included. c is a multiple of 4.
+export function scatterWindows(
+  dz: usize,
+  values: usize,
+  at: usize,
+  n: i32,
+  h: i32,
+  w: i32,
+  c: i32,
+  ph: i32,
+  pw: i32,
+): void {
+  const row = w * c;
+  const iota = i32x4(0, 1, 2, 3);
+  const right = i32x4.splat(c), down = i32x4.splat(row), diagonal = i32x4.splat(row + c);
+  let i: usize = 0;
+  for (let im = 0; im < n; im++) {
+    for (let py = 0; py < ph; py++) {
+      for (let px = 0; px < pw; px++) {
+        const top = ((im * h + 2 * py) * w + 2 * px) * c;
+        for (let k = 0; k < c; k += 4) {
+          const v = v128.load(values + i), a = v128.load(at + i);
+          const rel = i32x4.sub(a, i32x4.add(i32x4.splat(top + k), iota));
+          const p = dz + <usize>(top + k) * 4;
+          v128.store(p, v128.and(v, i32x4.eq(rel, i32x4.splat(0))));
+          v128.store(p + <usize>c * 4, v128.and(v, i32x4.eq(rel, right)));
+          v128.store(p + <usize>row * 4, v128.and(v, i32x4.eq(rel, down)));
+          v128.store(p + <usize>(row + c) * 4, v128.and(v, i32x4.eq(rel, diagonal)));
+          i += 16;
+        }
+      }
+    }
+  }
+}
