@@ -149,6 +149,21 @@ Deno.test("buildReport: environment, subsets, left-out files, bench and the char
     ["", "", "", "128", "139.8", "2 %", "916", "68.60 s"],
   ]);
   assert.doesNotMatch(markdown, /\(too wide\)|Measured on a busy machine|Some samples spread/);
+  // The CPU's instruction sets, OpenBLAS' kernel and the floor, when the record has them.
+  const withFloor = structuredClone((await loadResults(DIR)).bench!);
+  withFloor.machine.cpuFeatures = ["avx", "avx2"];
+  withFloor.machine.blas = "OpenBLAS 0.3.21 Zen";
+  withFloor.floor = {
+    sgemmGflops: 150.25,
+    size: 1024,
+    threads: 2,
+    steps: [{ batchSize: 128, gflop: 9.16, ms: 60.96 }],
+  };
+  const detailed = render({ ...(await loadResults(DIR)), bench: withFloor });
+  assert.match(
+    detailed,
+    /on [^\n]*, avx avx2, 2 cores \([^)]*\), measured [^ ]*\. BLAS: OpenBLAS 0\.3\.21 Zen\. Floor: sgemm 150\.3 GFLOP\/s \(1024\^3, 2 threads\) in the same run; the step's FLOPs by direct convolution over that: 61\.0 ms at 128\./,
+  );
   assert.deepEqual(charts.map((c) => c.name), [
     "epochs_elapsed",
     "epochs_val_loss",

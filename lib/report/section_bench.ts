@@ -25,10 +25,22 @@ import { compareText, seconds } from "./format.ts";
  * @returns the section, its chart last
  */
 export function benchSection(bench: BenchRecord): Section {
+  const { machine, floor } = bench;
+  const features = machine.cpuFeatures?.length ? `, ${machine.cpuFeatures.join(" ")}` : "";
   const out: Block[] = [text(
     `From \`bench.json\`: median time of one training step (forward, backward, optimizer) on` +
-      ` ${mdText(bench.machine.cpu)}, ${bench.machine.cores} cores (${mdText(bench.machine.os)}, ` +
-      `${mdText(bench.machine.arch)}), measured ${mdText(bench.startedAt)}.`,
+      ` ${mdText(machine.cpu)}${mdText(features)}, ${machine.cores} cores (${
+        mdText(machine.os)
+      }, ` +
+      `${mdText(machine.arch)}), measured ${mdText(bench.startedAt)}.` +
+      (machine.blas ? ` BLAS: ${mdText(machine.blas)}.` : "") +
+      (floor
+        ? ` Floor: sgemm ${floor.sgemmGflops.toFixed(1)} GFLOP/s (${floor.size}^3, ` +
+          `${floor.threads} threads) in the same run; the step's FLOPs by direct convolution ` +
+          `over that: ${
+            floor.steps.map((f) => `${f.ms.toFixed(1)} ms at ${f.batchSize}`).join(", ")
+          }.`
+        : ""),
   )];
   if (bench.load?.busy) out.push(text(`Measured on a busy machine: ${busyWarning(bench.load)}.`));
   const rows: string[][] = [];
@@ -72,7 +84,8 @@ export function benchSection(bench: BenchRecord): Section {
       "Spread: (slowest - fastest) / median of the step samples; over " +
         `${100 * MAX_TRUSTED_SPREAD} % the median is not to be trusted (marked "too wide"). ` +
         `The projected epoch is ${EPOCH_BATCH_SIZE}-image steps for 60,000 images plus the test ` +
-        "pass, on the batch-128 row.",
+        "pass, on the batch-128 row (records since 2026-12-05: the mean step, an epoch being a " +
+        "sum; before: the median).",
     ),
   );
   if (wide) {
