@@ -167,8 +167,8 @@ function msAt(entry: BenchEntry, batchSize: number): number | null {
 
 /**
  * Mean ms per step at `batchSize`, what an epoch's projection multiplies: an epoch is the sum
- * of its steps, and a step's time is skewed to the slow side (the median of 20 steps put the
- * projection 8-17 % under whole epochs on a 2-core VM).
+ * of its steps, and a step's time is skewed to the slow side (projections from the median of
+ * 20 steps fell 11-25 % short of whole epochs on a 2-core VM).
  * @returns null when no step was timed at that batch size
  */
 export function meanMsAt(entry: BenchEntry, batchSize: number): number | null {
