@@ -3,17 +3,7 @@ import { Arena, kernelsOn, laidOut, sharedMemory, WASM_PATH } from "./_wasm.ts";
 import { dropoutThreshold, fillDropoutMask } from "./_dropout_mask.ts";
 import { reluGradInto } from "./_fused_kernels.ts";
 import { epilogue } from "./kernels/loops.ts";
-
-/** Deterministic pseudo-random floats in [-1, 1). */
-function random(n: number, seed: number): Float32Array {
-  const a = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = s / 2 ** 31 - 1;
-  }
-  return a;
-}
+import { random } from "./testdata/random.ts";
 
 /** Float arrays of `sizes` in a new shared memory, their byte offsets and the kernels on it. */
 function instantiate(sizes: number[]) {

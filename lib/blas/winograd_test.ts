@@ -8,6 +8,7 @@ import {
   winogradFilterGradient,
   winogradInputGradient,
 } from "./_winograd.ts";
+import { random } from "./testdata/random.ts";
 
 loadBlas();
 
@@ -20,17 +21,6 @@ function info(h: number, w: number, ci: number, co: number, filter = 3, stride =
     1,
     "valid",
   );
-}
-
-/** Deterministic pseudo-random floats in [-1, 1). */
-function random(n: number, seed: number): Float32Array {
-  const a = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = s / 2 ** 31 - 1;
-  }
-  return a;
 }
 
 /** The direct convolution: nine shifted sgemms over the input's grid, as the fused step did. */
