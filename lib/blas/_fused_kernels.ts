@@ -19,11 +19,10 @@ import {
   imagesPerChunk,
   maxPool2x2,
 } from "./kernels/loops.ts";
-import { type Kernels, laidOut } from "./_wasm.ts";
+import { type Kernels, laidOut, type Placement } from "./_wasm.ts";
 import { dropoutThreshold } from "./_dropout_mask.ts";
 import { adadeltaUpdate } from "./_adadelta_update.ts";
 import {
-  type Placement,
   type Winograd,
   winograd,
   WINOGRAD_IMAGES,
@@ -197,11 +196,7 @@ export function buildContext(
   state: SharedArrayBuffer[],
   memory?: WebAssembly.Memory,
 ): Context {
-  return laidOut(
-    (arena, kernels) => arrays(layout, weights, state, { arena, kernels }),
-    RESERVED_BYTES,
-    memory,
-  ).value;
+  return laidOut((on) => arrays(layout, weights, state, on), RESERVED_BYTES, memory).value;
 }
 
 /** The context's arrays of `layout`, taken from `on`'s arena in a fixed order. */
@@ -332,9 +327,8 @@ function scatterPooled(
   for (let c0 = n0; c0 < n1; c0 += per) {
     const base = dz.byteOffset + 4 * c0 * gridImage;
     const i0 = c0 * pooledImage, count = Math.min(n1, c0 + per) * pooledImage - i0;
-    if (windowsCover(ctx)) {
-      // Whole windows: what the step before wrote there goes too (no clearing needed).
-      if (values === null) continue;
+    if (windowsCover(ctx) && values !== null) {
+      // Whole windows: what the step before wrote there goes too.
       const images = Math.min(n1, c0 + per) - c0;
       const { inHeight: h, inWidth: w, outChannels: co } = last;
       ctx.wasm.scatterWindows(
@@ -421,6 +415,8 @@ function dzOf(ctx: Context, n: number): Float32Array {
 
 /** Sets back to zero what the last step scattered for images n0..n1 (same n0, n1 as then). */
 export function clearScatter(ctx: Context, n: number, n0: number, n1: number): void {
+  // Whole windows (scatterPooled) overwrite the last step's values: nothing to clear.
+  if (windowsCover(ctx)) return;
   scatterPooled(ctx, dzOf(ctx, n), null, n0, n1);
 }
 

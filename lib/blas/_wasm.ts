@@ -230,23 +230,30 @@ export class Arena {
   }
 }
 
+/** Where arrays go: an arena of a memory and this thread's kernels on it. */
+export interface Placement {
+  /** The arena the arrays are taken from. */
+  arena: Arena;
+  /** This thread's kernels on the arena's memory; null while the arena only measures. */
+  kernels: Kernels | null;
+}
+
 /**
  * Lays out what `build` makes in `memory` from byte `start`, or (without a memory) in a new
- * shared memory of the size a first, measuring run of `build` found; `build` gets the arena
- * and this thread's kernels on the memory (null while measuring, when its result is dropped).
+ * shared memory of the size a first, measuring run of `build` found (its result dropped).
  * @returns what `build` made on the memory, and the memory
  */
 export function laidOut<T>(
-  build: (arena: Arena, kernels: Kernels | null) => T,
+  build: (on: Placement) => T,
   start = 0,
   memory?: WebAssembly.Memory,
 ): { value: T; memory: WebAssembly.Memory } {
   if (!memory) {
-    const measure = new Arena(null, start);
-    build(measure, null);
-    memory = sharedMemory(measure.bytes);
+    const arena = new Arena(null, start);
+    build({ arena, kernels: null });
+    memory = sharedMemory(arena.bytes);
   }
-  return { value: build(new Arena(memory, start), kernelsOn(memory)), memory };
+  return { value: build({ arena: new Arena(memory, start), kernels: kernelsOn(memory) }), memory };
 }
 
 /** The byte offset of `view` in `memory`, which it must view. */

@@ -10,7 +10,7 @@
  */
 
 import { sgemm } from "./openblas.ts";
-import { type Arena, type Kernels, laidOut, offsetIn } from "./_wasm.ts";
+import { type Kernels, laidOut, offsetIn, type Placement } from "./_wasm.ts";
 import type { ConvInfo } from "./kernels/loops.ts";
 
 /** Output tile edge of F(2x2,3x3): 4x4 input patches step by 2, 16 planes. */
@@ -31,18 +31,18 @@ export function winogradTile(info: ConvInfo): number {
   return info.outHeight % BIG_TILE === 0 && info.outWidth % BIG_TILE === 0 ? BIG_TILE : TILE;
 }
 
-/** G of F(2x2,3x3) (4 x 3, rows): U = G g G^T. */
-const G2 = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]];
+/** G of F(2x2,3x3), 4 rows of 3 (flat): U = G g G^T. */
+const G2 = Float64Array.of(1, 0, 0, 0.5, 0.5, 0.5, 0.5, -0.5, 0.5, 0, 0, 1);
 
-/** G of F(4x4,3x3) (6 x 3, rows) for the points 0, 1, -1, 2, -2 and infinity. */
-const G4 = [
-  [1 / 4, 0, 0],
-  [-1 / 6, -1 / 6, -1 / 6],
-  [-1 / 6, 1 / 6, -1 / 6],
-  [1 / 24, 1 / 12, 1 / 6],
-  [1 / 24, -1 / 12, 1 / 6],
-  [0, 0, 1],
-];
+/** G of F(4x4,3x3), 6 rows of 3 (flat), for the points 0, 1, -1, 2, -2 and infinity. */
+const G4 = Float64Array.of(
+  ...[1 / 4, 0, 0],
+  ...[-1 / 6, -1 / 6, -1 / 6],
+  ...[-1 / 6, 1 / 6, -1 / 6],
+  ...[1 / 24, 1 / 12, 1 / 6],
+  ...[1 / 24, -1 / 12, 1 / 6],
+  ...[0, 0, 1],
+);
 
 /** Scratch floats of the module's F(4x4,3x3) kernels (944 bytes; F(2x2,3x3) needs 112). */
 const SCRATCH = 256;
@@ -115,14 +115,6 @@ export interface Winograd {
   runPooled(count: number, input?: Float32Array, pooled?: Float32Array, argmax?: Int32Array): void;
 }
 
-/** Where a pass's buffers go: an arena of a memory and this thread's kernels on it. */
-export interface Placement {
-  /** The arena the buffers are taken from. */
-  arena: Arena;
-  /** This thread's kernels on the arena's memory; null while the arena only measures. */
-  kernels: Kernels | null;
-}
-
 /**
  * One thread's Winograd F(4x4,3x3) buffers for a convolution's input gradient: the full
  * correlation of dz, zero-padded by 2 on each side, with the filter turned by 180 degrees and
@@ -154,7 +146,7 @@ function placed<T>(
   on?: Placement,
 ): T {
   if (on) return make(on);
-  if (!cache.has(key)) cache.set(key, laidOut((arena, kernels) => make({ arena, kernels })).value);
+  if (!cache.has(key)) cache.set(key, laidOut(make).value);
   return cache.get(key) as T;
 }
 
@@ -438,16 +430,15 @@ export function winogradFilterGradient(
  * dW = G^T dU G of each of `plane` e x e sums dU laid out du[e * e][plane] (plane e a + b for
  * row a, column b; e = G's rows), into dw[9][plane] (tap 3i + j): the transpose of
  * {@link filterTransform}, summed in float64.
- * @param g G of the tile size, e rows of 3 (F(2x2,3x3) by default)
+ * @param gf G of the tile size, e rows of 3, flat (F(2x2,3x3)'s by default)
  */
 export function filterGradientTransform(
   du: Float32Array,
   plane: number,
   dw: Float32Array,
-  g: number[][] = G2,
+  gf: Float64Array = G2,
 ): void {
-  const e = g.length;
-  const gf = Float64Array.from(g.flat());
+  const e = gf.length / 3;
   const t = new Float64Array(3 * e);
   for (let i = 0; i < plane; i++) {
     // t = G^T dU (3 x e)
@@ -482,18 +473,17 @@ export function filterGradientTransform(
 /**
  * U = G g G^T of a 3x3 filter g laid out [3][3][ci][co] (the convolution's kernel), into
  * u[e * e][ci][co] (plane e a + b for row a, column b of U; e = G's rows), in float64.
- * @param gm G of the tile size, e rows of 3 (F(2x2,3x3) by default)
+ * @param gf G of the tile size, e rows of 3, flat (F(2x2,3x3)'s by default)
  */
 export function filterTransform(
   g: Float32Array,
   ci: number,
   co: number,
   u: Float32Array,
-  gm: number[][] = G2,
+  gf: Float64Array = G2,
 ): void {
   const plane = ci * co;
-  const e = gm.length;
-  const gf = Float64Array.from(gm.flat());
+  const e = gf.length / 3;
   const t = new Float64Array(3 * e);
   for (let i = 0; i < plane; i++) {
     const g0 = g[i], g1 = g[plane + i], g2 = g[2 * plane + i];

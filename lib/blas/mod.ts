@@ -37,16 +37,12 @@ export {
   Arena,
   buildWasm,
   type Kernels,
+  type Placement,
   type PoolTransform,
   type TileTransform,
   WASM_PATH,
 } from "./_wasm.ts";
-export type {
-  Placement,
-  Winograd,
-  WinogradFilterGradient,
-  WinogradInputGradient,
-} from "./_winograd.ts";
+export type { Winograd, WinogradFilterGradient, WinogradInputGradient } from "./_winograd.ts";
 export { BLAS_RELU_BIAS_GRAD } from "./kernels/relu_grad.ts";
 export { alloc, type CpuBackend } from "./kernels/util.ts";
 export type { ConvInfo } from "./kernels/loops.ts";

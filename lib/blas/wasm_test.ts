@@ -7,7 +7,7 @@ import { random } from "./testdata/random.ts";
 
 /** Float arrays of `sizes` in a new shared memory, their byte offsets and the kernels on it. */
 function instantiate(sizes: number[]) {
-  const { value: views, memory } = laidOut((arena) => sizes.map((n) => arena.f32(n)));
+  const { value: views, memory } = laidOut(({ arena }) => sizes.map((n) => arena.f32(n)));
   return { ex: kernelsOn(memory), offsets: views.map((v) => v.byteOffset), views };
 }
 
@@ -122,7 +122,7 @@ Deno.test("wasm: an arena measures what it then lays out, 64-byte aligned", () =
   const measure = new Arena(null, 1024);
   assert.deepEqual(build(measure).map((a) => a.length), [0, 0, 0]);
   assert.equal(measure.bytes, 1024 + 64 + 128 + 64);
-  const { value, memory } = laidOut(build, 1024);
+  const { value, memory } = laidOut(({ arena }) => build(arena), 1024);
   assert.deepEqual(value.map((a) => [a.byteOffset, a.length]), [[1024, 3], [1088, 17], [1216, 1]]);
   assert.ok(memory.buffer instanceof SharedArrayBuffer);
   assert.ok(memory.buffer.byteLength >= measure.bytes);
