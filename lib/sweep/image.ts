@@ -101,6 +101,17 @@ export async function ensureImage(
   return { tag, id: await buildImage(root, tag, sink, signal), built: true };
 }
 /**
+ * Checks a registry address before anything is built or pushed.
+ * @param registry `HOST[:PORT][/PATH]`, e.g. `10.0.0.1:5000`
+ * @throws Error with a one-line message naming the value and the accepted form
+ */
+export function checkRegistry(registry: string): void {
+  if (!/^[a-zA-Z0-9.-]+(:[0-9]+)?(\/[a-z0-9._\/-]+)?$/.test(registry)) {
+    throw new Error(`registry ${JSON.stringify(registry)}: expected HOST[:PORT][/PATH]`);
+  }
+}
+
+/**
  * Tags the local image `tag` as `REGISTRY/tag`, pushes it, and returns the reference by digest
  * (`REGISTRY/mnist-deno@sha256:...`) that every node of a swarm or cluster can pull.
  * @param tag a local image, e.g. `mnist-deno:0123456789ab`
@@ -109,9 +120,7 @@ export async function ensureImage(
  * @throws Error with a one-line message when the push fails (registry down, unreachable)
  */
 export async function pushImage(tag: string, registry: string): Promise<string> {
-  if (!/^[a-zA-Z0-9.-]+(:[0-9]+)?(\/[a-z0-9._\/-]+)?$/.test(registry)) {
-    throw new Error(`registry ${JSON.stringify(registry)}: expected HOST[:PORT][/PATH]`);
-  }
+  checkRegistry(registry);
   const target = `${registry}/${tag}`;
   const t = await docker(["tag", tag, target]);
   if (t.code !== 0) throw new Error(`docker tag ${tag} ${target}: ${firstLine(t.stderr)}`);

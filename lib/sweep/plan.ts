@@ -118,7 +118,8 @@ export async function markDone(
     delete t.ranElsewhere;
     try {
       const record = await readRecord(recordPath(resultsDir, t.id), t.id);
-      if (record.status !== "ok") continue;
+      // An ok record with an error trained but did not save its model: it runs again.
+      if (record.status !== "ok" || record.error !== null) continue;
       if (imageId === undefined || record.environment.imageId === imageId) t.done = true;
       else t.ranElsewhere = ranIn(record.environment.imageId);
     } catch {

@@ -93,6 +93,7 @@ Deno.test("markDone: only a valid ok record that ran the same way (runner, image
       });
       if (status === "ok") {
         r.status = "ok";
+        r.error = null;
         r.totals = {
           epochsDone: 5,
           trainLoss: 0.1,
@@ -108,6 +109,12 @@ Deno.test("markDone: only a valid ok record that ran the same way (runner, image
     await Deno.writeTextFile(recordPath(dir, b.id), formatRecord(record("failed", b.id, b.args)));
     await markDone(plan, dir);
     assert.deepEqual(plan.trials.map((t) => t.done), [true, false]);
+    // Trained, but the model was not saved: not done, it runs again.
+    const unsaved = record("ok", a.id, a.args);
+    unsaved.error = { message: "model not saved to X: full", exitCode: 1, stderrTail: null };
+    await Deno.writeTextFile(recordPath(dir, a.id), formatRecord(unsaved));
+    await markDone(plan, dir);
+    assert.deepEqual(plan.trials.map((t) => t.done), [false, false]);
     await Deno.writeTextFile(recordPath(dir, a.id), "{ not json");
     await markDone(plan, dir);
     assert.deepEqual(plan.trials.map((t) => t.done), [false, false]);

@@ -68,7 +68,13 @@ async function fileVersion(path: string): Promise<string | null> {
  * Whether running a trial again may help: it failed (crashed, killed, out of memory), and not
  * by rejecting its flags or its checkpoint (exit 2), which a retry would only repeat.
  */
+/** Whether a trial did all it was asked: trained, and (with --save-model) saved its model. */
+function fullyOk(record: TrialRecord): boolean {
+  return record.status === "ok" && record.error === null;
+}
+
 function retryable(record: TrialRecord): boolean {
+  if (record.status === "ok") return !fullyOk(record); // a model not saved: resume, save again
   return record.status === "failed" && record.error?.exitCode !== 2;
 }
 
@@ -117,7 +123,7 @@ export async function runTrials(o: RunOptions): Promise<RunResult> {
       );
       record = await attempt(t, slot, prefix);
     }
-    if (record.status === "ok") {
+    if (fullyOk(record)) {
       // Done: the checkpoint (15 MB for the reference model) has served its purpose.
       await Deno.remove(checkpoint, { recursive: true }).catch(() => {});
     } else {
@@ -209,8 +215,11 @@ export async function runTrials(o: RunOptions): Promise<RunResult> {
       }
     }
     const seconds = ((endedAt.getTime() - startedAt.getTime()) / 1000).toFixed(1);
-    if (record!.status === "ok") {
+    if (fullyOk(record!)) {
       o.print(`<== ${t.id}: ok (${seconds} s)`, "stdout");
+    } else if (record!.status === "ok") {
+      // Trained, but something after training failed (the model could not be saved).
+      o.print(`<== ${t.id}: ok, but ${record!.error!.message} (${seconds} s)`, "stderr");
     } else {
       const why = record!.error?.message ?? "";
       o.print(`<== ${t.id}: ${record!.status} (${seconds} s)${why ? `: ${why}` : ""}`, "stderr");

@@ -6,6 +6,7 @@
 # works. Tagged exactly as the Dockerfile's FROM line; skipped when that tag already exists.
 # Needs root (debootstrap), npm and a running Docker daemon.
 # Cache (reused across runs): $MNIST_DENO_CACHE (default /var/cache/mnist-deno).
+case "${1:-}" in -h | --help) sed -n "2,8p" "$0" | sed "s/^# \{0,1\}//"; exit 0 ;; esac
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/../.." && pwd)"

@@ -2,6 +2,7 @@
 # Starts a Docker daemon in the background for CI (as root), unless one already answers.
 # Writes its pid to $DOCKERD_PID_FILE (default /tmp/mnist-deno-dockerd.pid) and its log to
 # $DOCKERD_LOG (default /tmp/mnist-deno-dockerd.log); stop it with dockerd_stop.sh.
+case "${1:-}" in -h | --help) sed -n "2,4p" "$0" | sed "s/^# \{0,1\}//"; exit 0 ;; esac
 set -euo pipefail
 
 pid_file="${DOCKERD_PID_FILE:-/tmp/mnist-deno-dockerd.pid}"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Stops the Docker daemon that dockerd_start.sh started, by the pid in its pid file.
+case "${1:-}" in -h | --help) sed -n "2,2p" "$0" | sed "s/^# \{0,1\}//"; exit 0 ;; esac
 set -euo pipefail
 
 pid_file="${DOCKERD_PID_FILE:-/tmp/mnist-deno-dockerd.pid}"

@@ -16,7 +16,19 @@ import { selectSweeps } from "../../lib/sweep/presets.ts";
 import { findFramedRecord, frameLines } from "../../lib/record/mod.ts";
 import { kubernetesManifests } from "../../lib/sweep/kubernetes.ts";
 
+if (Deno.args[0] === "--help" || Deno.args[0] === "-h") {
+  console.log(
+    "Usage: deno run --allow-all scripts/ci/scale_probe.ts [N]   (trials, default 10000)",
+  );
+  Deno.exit(0);
+}
 const n = Number(Deno.args[0] ?? 10000);
+if (!Number.isSafeInteger(n) || n < 1) {
+  console.error(
+    `scale_probe: N ${JSON.stringify(Deno.args[0])}: expected a whole number, 1 or more`,
+  );
+  Deno.exit(2);
+}
 const dir = await Deno.makeTempDir({ prefix: "mnist-scale-" });
 const ms = (t0: number) => `${(performance.now() - t0).toFixed(0)} ms`;
 const mib = () => `${(Deno.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB RSS`;

@@ -15,6 +15,7 @@
 #
 # Settings (environment): SWARM_FIXTURE_DIR (state, default /tmp/mnist-swarm),
 # SWARM_FIXTURE_NS (default mnist-swarm-w1), SWARM_FIXTURE_PORT (default 47500).
+case "${1:-}" in -h | --help) sed -n "2,17p" "$0" | sed "s/^# \{0,1\}//"; exit 0 ;; esac
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"

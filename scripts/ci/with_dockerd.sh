@@ -5,6 +5,7 @@
 # (base_image.sh, skipped when present) and the project image (deno task image), runs the
 # command with CI=1 (so the container tests may not skip), and stops the dockerd it started,
 # by its pid, on exit. Exits with the command's status.
+case "${1:-}" in -h | --help) sed -n "2,7p" "$0" | sed "s/^# \{0,1\}//"; exit 0 ;; esac
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
