@@ -72,6 +72,7 @@ export {
   type Environment,
   type EpochMetrics,
   formatRecord,
+  fullyOk,
   ranIn,
   ranInSummary,
   SCHEMA_VERSION,

@@ -114,6 +114,16 @@ export interface Environment {
 }
 
 /**
+ * Whether a trial did all it was asked: it trained (`ok`) and nothing after training failed
+ * (with `--save-model`, an `ok` record whose model could not be saved carries an error).
+ * @param record a validated record
+ * @returns true when the trial needs no further run
+ */
+export function fullyOk(record: TrialRecord): boolean {
+  return record.status === "ok" && record.error === null;
+}
+
+/**
  * Where a trial ran, in words: `container sha256:<12 hex>` (its image) or `local process`.
  * @param imageId the record's `environment.imageId`
  * @returns a short label for tables and plans

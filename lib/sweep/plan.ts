@@ -6,6 +6,7 @@
 
 import {
   DEFAULT_ARGS,
+  fullyOk,
   ranIn,
   readRecord,
   type TrialArgs,
@@ -119,7 +120,7 @@ export async function markDone(
     try {
       const record = await readRecord(recordPath(resultsDir, t.id), t.id);
       // An ok record with an error trained but did not save its model: it runs again.
-      if (record.status !== "ok" || record.error !== null) continue;
+      if (!fullyOk(record)) continue;
       if (imageId === undefined || record.environment.imageId === imageId) t.done = true;
       else t.ranElsewhere = ranIn(record.environment.imageId);
     } catch {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { readRecord, type TrialRecord, writeRecord } from "../record/mod.ts";
+import { fullyOk, readRecord, type TrialRecord, writeRecord } from "../record/mod.ts";
 import { failureRecord } from "./failure_record.ts";
 import { checkpointDir, recordPath } from "./layout.ts";
 import type { Plan, PlannedTrial } from "./plan.ts";
@@ -68,11 +68,6 @@ async function fileVersion(path: string): Promise<string | null> {
  * Whether running a trial again may help: it failed (crashed, killed, out of memory), and not
  * by rejecting its flags or its checkpoint (exit 2), which a retry would only repeat.
  */
-/** Whether a trial did all it was asked: trained, and (with --save-model) saved its model. */
-function fullyOk(record: TrialRecord): boolean {
-  return record.status === "ok" && record.error === null;
-}
-
 function retryable(record: TrialRecord): boolean {
   if (record.status === "ok") return !fullyOk(record); // a model not saved: resume, save again
   return record.status === "failed" && record.error?.exitCode !== 2;
